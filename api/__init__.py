@@ -1,0 +1,1 @@
+"""ShopDesk: the multi-shop customer-service API."""

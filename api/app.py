@@ -1,0 +1,119 @@
+"""The application factory: wiring only."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from sqlalchemy.engine import URL
+
+from api.auth.keys import load_keyring
+from api.auth.middleware import BearerAuthMiddleware
+from api.auth.tokens import TokenService
+from api.db.engine import create_engine, create_sessionmaker
+from api.db.session import provide_db_session, provide_shop_scope, provide_shop_session
+from api.db.urls import app_url_from_owner, to_asyncpg_url, to_libpq_dsn
+from api.domain.audit.context import provide_audit_context
+from api.errors import exception_handlers
+from api.observability import RequestContextMiddleware, configure_logging
+from api.routes import firm_route_handlers, shop_route_handlers
+from api.settings import Settings, get_settings
+from rbac.guard import PUBLIC_KEY, permission_guard
+from rbac.runtime import AuthzRuntime
+
+__all__ = ["create_app", "resolve_app_url"]
+
+
+def resolve_app_url(settings: Settings) -> URL:
+    """The URL the API connects with: explicit, or the owner's with the API role swapped in."""
+    db = settings.database
+    if db.app_url:
+        return to_asyncpg_url(db.app_url)
+    if db.url:
+        return app_url_from_owner(db.url, db.app_role, db.app_password)
+    raise RuntimeError(
+        "No database configured: set DATABASE_URL, or start with `shopdesk serve`, which "
+        "runs an embedded PostgreSQL when DATABASE_URL is unset."
+    )
+
+
+def create_app(settings: Settings | None = None, *, database_url: URL | str | None = None,
+               start_policy_listener: bool = True) -> Litestar:
+    """Build the API. ``database_url`` (the API role's URL) overrides what settings say."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    app_url = to_asyncpg_url(database_url) if database_url else resolve_app_url(settings)
+    tokens = TokenService(load_keyring(settings), settings.auth)  # refuses to start without a key
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+        engine = create_engine(app_url, settings.database)
+        runtime = AuthzRuntime(engine, to_libpq_dsn(app_url) if start_policy_listener else None,
+                               settings.authz_poll_seconds)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.authz = runtime
+        try:
+            await runtime.start()
+            yield
+        finally:
+            await runtime.stop()
+            await engine.dispose()
+
+    shop_router = Router(
+        path="/shops/{shop_id:uuid}",
+        route_handlers=shop_route_handlers(),
+        dependencies={
+            "shop_scope": Provide(provide_shop_scope, sync_to_thread=False),
+            "shop_session": Provide(provide_shop_session),
+        },
+    )
+    api_v1 = Router(path="/api/v1", route_handlers=[*firm_route_handlers(), shop_router])
+
+    return Litestar(
+        route_handlers=[api_v1, *_infrastructure_handlers()],
+        lifespan=[lifespan],
+        state=State({"settings": settings, "tokens": tokens}),
+        dependencies={
+            "db_session": Provide(provide_db_session),
+            "audit_context": Provide(provide_audit_context, sync_to_thread=False),
+        },
+        guards=[permission_guard],
+        middleware=[
+            RequestContextMiddleware,
+            DefineMiddleware(BearerAuthMiddleware, exclude_from_auth_key=PUBLIC_KEY,
+                             exclude_http_methods=["OPTIONS"]),
+        ],
+        exception_handlers=exception_handlers,  # type: ignore[arg-type]
+        request_max_body_size=settings.server.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="ShopDesk API",
+            version="1.0.0",
+            description=(
+                "Multi-shop customer service for an outsourcing firm. Every operation "
+                "states the permission it needs as `x-permission`."
+            ),
+            use_handler_docstrings=True,
+            components=Components(security_schemes={
+                "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+            }),
+            security=[{"BearerToken": []}],
+            render_plugins=[ScalarRenderPlugin()],
+            openapi_router=Router(path="/schema", route_handlers=[], opt={PUBLIC_KEY: True}),
+        ),
+        debug=False,
+    )
+
+
+def _infrastructure_handlers() -> list[object]:
+    from api.domain.health.controllers import HealthController
+    from api.metrics import metrics
+
+    return [HealthController, metrics]

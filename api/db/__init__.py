@@ -1,0 +1,1 @@
+"""Database access: engine, per-request sessions, the shop boundary, migrations."""

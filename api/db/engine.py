@@ -1,0 +1,26 @@
+"""The API's engine: connects as the API role, which owns nothing and cannot bypass RLS."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from api.settings import DatabaseSettings
+
+__all__ = ["create_engine", "create_sessionmaker"]
+
+
+def create_engine(url: URL, settings: DatabaseSettings) -> AsyncEngine:
+    return create_async_engine(
+        url,
+        pool_size=settings.pool_size,
+        max_overflow=settings.max_overflow,
+        pool_pre_ping=True,
+        echo=settings.echo,
+        connect_args={"server_settings": {"application_name": "shopdesk-api"}},
+    )
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    # expire_on_commit=False: responses are serialised from objects after the handler returns.
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)

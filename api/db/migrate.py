@@ -1,0 +1,80 @@
+"""Bring a database to the current schema, as its owner.
+
+Provisioning (the API's login role and the policy loader role) is idempotent and happens
+before Alembic runs; the role→permission policy is synced from the catalog afterwards, so a
+release that changes the matrix changes the stored policy in the same step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+import asyncpg
+from alembic import command
+from alembic.config import Config
+
+from api.db.urls import to_asyncpg_url, to_libpq_dsn
+
+__all__ = ["MIGRATIONS_DIR", "alembic_config", "ensure_roles", "loader_role_for", "migrate"]
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+_ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,40}$")
+
+
+def loader_role_for(app_role: str) -> str:
+    return f"{app_role}_authz_loader"
+
+
+def _check_role_name(name: str) -> str:
+    if not _ROLE_NAME.match(name):
+        raise ValueError(f"invalid PostgreSQL role name {name!r}")
+    return name
+
+
+async def ensure_roles(conn: asyncpg.Connection, app_role: str, app_password: str | None) -> None:
+    """Create the API's role (no ownership, no RLS bypass) and the loader role if absent."""
+    app_role = _check_role_name(app_role)
+    loader = _check_role_name(loader_role_for(app_role))
+    for role, login in ((app_role, "LOGIN"), (loader, "NOLOGIN")):
+        exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
+        if not exists:
+            try:
+                await conn.execute(
+                    f"CREATE ROLE {role} {login} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"
+                )
+            except asyncpg.DuplicateObjectError:
+                pass  # another process created it between our check and our CREATE
+    if app_password:
+        quoted = await conn.fetchval("SELECT quote_literal($1)", app_password)
+        await conn.execute(f"ALTER ROLE {app_role} PASSWORD {quoted}")
+    database = await conn.fetchval("SELECT quote_ident(current_database())")
+    await conn.execute(f"GRANT CONNECT ON DATABASE {database} TO {app_role}")
+
+
+def alembic_config(owner_url: str, app_role: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s")
+    cfg.attributes["owner_url"] = to_asyncpg_url(owner_url).render_as_string(hide_password=False)
+    cfg.attributes["app_role"] = _check_role_name(app_role)
+    cfg.attributes["loader_role"] = loader_role_for(app_role)
+    return cfg
+
+
+async def migrate(owner_url: str, app_role: str, app_password: str | None = None) -> None:
+    """Provision roles, upgrade to head and sync the role→permission policy."""
+    from rbac.policy_store import sync_role_permissions
+
+    # Serialise concurrent migrators (several replicas starting at once).
+    conn = await asyncpg.connect(to_libpq_dsn(owner_url))
+    try:
+        await conn.execute("SELECT pg_advisory_lock(hashtextextended('shopdesk:migrate', 0))")
+        await ensure_roles(conn, app_role, app_password)
+        # Alembic's env runs its own event loop, so it gets a thread of its own.
+        await asyncio.to_thread(command.upgrade, alembic_config(owner_url, app_role), "head")
+        async with conn.transaction():
+            await sync_role_permissions(conn)
+    finally:
+        await conn.close()

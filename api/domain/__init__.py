@@ -1,0 +1,1 @@
+"""Feature slices: each folder owns its controllers, services, schemas and models."""

@@ -1,0 +1,145 @@
+"""Sign-in, refresh-token rotation, sign-out. Services never commit; the request does."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth.passwords import hash_password, needs_rehash, verify_password
+from api.auth.principal import Client
+from api.auth.tokens import TokenService, hash_refresh_token, new_refresh_token
+from api.db.shop_context import FIRM_SCOPE, bind_shop
+from api.domain.audit import services as audit
+from api.domain.audit.context import AuditContext
+from api.domain.auth.models import LoginAttempt, RefreshToken
+from api.domain.auth.schemas import TokenPair
+from api.domain.users import services as users
+from api.errors import ApiError
+from api.settings import AuthSettings
+from rbac.policy_store import record_change
+
+__all__ = ["LoginOutcome", "login", "logout", "logout_everywhere", "refresh"]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class LoginOutcome:
+    """A login's result: tokens to return, or the refusal to raise after commit.
+
+    Failed attempts must be *stored* (they feed the rate limit), so a failed login is not an
+    exception inside the transaction: the controller commits, then raises ``error``.
+    """
+
+    def __init__(self, tokens: TokenPair | None = None, error: ApiError | None = None):
+        self.tokens = tokens
+        self.error = error
+
+
+async def _recent_failures(session: AsyncSession, column, value: str, since: datetime) -> int:  # type: ignore[no-untyped-def]
+    query = select(func.count()).select_from(LoginAttempt).where(
+        column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.created_at >= since)
+    return int((await session.execute(query)).scalar_one())
+
+
+async def login(session: AsyncSession, tokens: TokenService, settings: AuthSettings, *,
+                email: str, password: str, client: Client, ip: str, ctx: AuditContext
+                ) -> LoginOutcome:
+    email = users.normalise_email(email)
+    since = _now() - timedelta(seconds=settings.login_window_seconds)
+    if (await _recent_failures(session, LoginAttempt.email, email, since)
+            >= settings.login_max_failures_per_account
+            or await _recent_failures(session, LoginAttempt.ip, ip, since)
+            >= settings.login_max_failures_per_ip):
+        return LoginOutcome(error=ApiError(
+            429, "auth.rate_limited", "Too many failed sign-ins. Try again later.",
+            {"retry_after_seconds": settings.login_window_seconds}))
+
+    user = await users.get_user_by_email(session, email)
+    ok = user is not None and verify_password(user.password_hash, password)
+    session.add(LoginAttempt(email=email, ip=ip, succeeded=ok))
+    await bind_shop(session, FIRM_SCOPE)
+    if not ok or user is None:
+        await audit.record(session, ctx, shop_id=FIRM_SCOPE, action="auth.login",
+                           outcome="failure", target=email, details={"client": client.value})
+        return LoginOutcome(error=ApiError(401, "auth.invalid_credentials",
+                                           "Email or password is wrong."))
+    if not user.is_active:
+        return LoginOutcome(error=ApiError(401, "auth.account_disabled", "This account is disabled."))
+    if user.password_hash and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    pair = await _issue(session, tokens, settings, user.id, client, family_id=uuid.uuid4())
+    actor = AuditContext(str(user.id), client.value, ctx.ip, ctx.request_id)
+    await audit.record(session, actor, shop_id=FIRM_SCOPE, action="auth.login", target=email,
+                       details={"client": client.value})
+    return LoginOutcome(tokens=pair)
+
+
+async def _issue(session: AsyncSession, tokens: TokenService, settings: AuthSettings,
+                 user_id: uuid.UUID, client: Client, family_id: uuid.UUID) -> TokenPair:
+    access, expires = tokens.issue_access_token(str(user_id), client)
+    raw = new_refresh_token()
+    session.add(RefreshToken(
+        id=uuid.uuid4(), user_id=user_id, family_id=family_id, token_hash=hash_refresh_token(raw),
+        client=client.value, expires_at=_now() + timedelta(seconds=settings.refresh_ttl_seconds)))
+    await session.flush()
+    return TokenPair(access_token=access, refresh_token=raw, token_type="Bearer",
+                     expires_in=max(0, expires - int(time.time())), client=client,
+                     user_id=str(user_id))
+
+
+async def refresh(session: AsyncSession, tokens: TokenService, settings: AuthSettings,
+                  raw_token: str) -> TokenPair | ApiError:
+    """Rotate a refresh token. Presenting a used one revokes its whole family (theft)."""
+    stored = (await session.execute(
+        select(RefreshToken).where(RefreshToken.token_hash == hash_refresh_token(raw_token))
+        .with_for_update())).scalar_one_or_none()
+    invalid = ApiError(401, "auth.refresh_invalid", "The refresh token is invalid or expired.")
+    if stored is None or stored.revoked_at is not None or stored.expires_at <= _now():
+        return invalid
+    if stored.used_at is not None:
+        await session.execute(update(RefreshToken).where(
+            RefreshToken.family_id == stored.family_id, RefreshToken.revoked_at.is_(None)
+        ).values(revoked_at=_now()))
+        return ApiError(401, "auth.refresh_reused",
+                        "This refresh token was already used; its sessions are signed out.")
+    user = await users.get_user(session, stored.user_id)
+    if user is None or not user.is_active:
+        return invalid
+    if user.sessions_valid_after and stored.created_at < user.sessions_valid_after:
+        return invalid
+    stored.used_at = _now()
+    return await _issue(session, tokens, settings, user.id, Client(stored.client),
+                        family_id=stored.family_id)
+
+
+async def logout(session: AsyncSession, user_id: uuid.UUID, raw_token: str) -> None:
+    """Revoke one refresh token family (this device). Unknown tokens are ignored."""
+    stored = (await session.execute(select(RefreshToken).where(
+        RefreshToken.token_hash == hash_refresh_token(raw_token),
+        RefreshToken.user_id == user_id))).scalar_one_or_none()
+    if stored is not None:
+        await session.execute(update(RefreshToken).where(
+            RefreshToken.family_id == stored.family_id, RefreshToken.revoked_at.is_(None)
+        ).values(revoked_at=_now()))
+
+
+async def logout_everywhere(session: AsyncSession, user_id: uuid.UUID, ctx: AuditContext) -> None:
+    """Revoke every refresh token and every access token issued until now."""
+    user = await users.get_user(session, user_id)
+    if user is None:
+        raise ApiError.not_found("user")
+    user.sessions_valid_after = _now()
+    await session.execute(update(RefreshToken).where(
+        RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None)
+    ).values(revoked_at=_now()))
+    # Access tokens are checked against sessions_valid_after in every process's memory.
+    await record_change(session, "user", user_id=user_id)
+    await bind_shop(session, FIRM_SCOPE)
+    await audit.record(session, ctx, shop_id=FIRM_SCOPE, action="auth.logout_all",
+                       target=str(user_id))

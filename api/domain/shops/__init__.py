@@ -1,0 +1,1 @@
+"""The shops feature."""

@@ -1,0 +1,145 @@
+"""Onboarding and running shops. Services never commit; the request does."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db.shop_context import FIRM_SCOPE, bind_shop
+from api.domain.audit import services as audit
+from api.domain.audit.context import AuditContext
+from api.domain.members.founder import add_founder
+from api.domain.shops.models import Shop
+from api.domain.shops.schemas import ShopCreate, ShopUpdate
+from api.domain.users import services as users
+from api.errors import ApiError
+from api.pagination import Page, decode_cursor, encode_cursor
+from rbac.policy_store import record_change
+
+__all__ = ["create_shop", "get_shop", "list_shops", "set_suspended", "update_shop"]
+
+
+def _check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ApiError.unprocessable("shop.invalid_timezone", f"Unknown time zone {name!r}.",
+                                     timezone=name) from exc
+    return name
+
+
+async def create_shop(session: AsyncSession, data: ShopCreate, ctx: AuditContext
+                      ) -> tuple[Shop, uuid.UUID, bool]:
+    """Onboard a shop with its founder. Returns (shop, founder id, founder newly invited)."""
+    _check_timezone(data.timezone)
+    if (await session.execute(select(Shop.id).where(Shop.slug == data.slug))).first():
+        raise ApiError.conflict("shop.slug_taken", "A shop with this slug already exists.",
+                                slug=data.slug)
+    founder, invited = await _resolve_founder(session, data)
+    shop = Shop(id=uuid.uuid4(), slug=data.slug, name=data.name, timezone=data.timezone,
+                wechat_bound=data.wechat_bound,
+                contact_seller_enabled=data.contact_seller_enabled, status="active")
+    session.add(shop)
+    await session.flush()
+    # From here on the transaction writes the new shop's own rows.
+    await bind_shop(session, shop.id)
+    await add_founder(session, shop.id, founder, uuid.UUID(ctx.actor_id) if ctx.actor_id else None)
+    await record_change(session, "shop", shop_id=shop.id)
+    await audit.record(session, ctx, shop_id=shop.id, action="shop.created", target=str(shop.id),
+                       details={"slug": shop.slug, "founder_id": str(founder),
+                                "founder_invited": invited})
+    await session.refresh(shop)
+    return shop, founder, invited
+
+
+async def _resolve_founder(session: AsyncSession, data: ShopCreate) -> tuple[uuid.UUID, bool]:
+    spec = data.founder
+    if (spec.user_id is None) == (spec.email is None):
+        raise ApiError.unprocessable("shop.founder_ambiguous",
+                                     "Name the founder by exactly one of user_id or email.")
+    if spec.user_id is not None:
+        user = await users.get_user(session, spec.user_id)
+        if user is None:
+            raise ApiError.unprocessable("shop.founder_not_found", "No user has this id.",
+                                         user_id=str(spec.user_id))
+        return user.id, False
+    assert spec.email is not None
+    existing = await users.get_user_by_email(session, spec.email)
+    if existing is not None:
+        return existing.id, False
+    invited = await users.create_user(session, email=spec.email, password=None,
+                                      display_name=spec.display_name)
+    return invited.id, True
+
+
+async def get_shop(session: AsyncSession, shop_id: uuid.UUID) -> Shop:
+    shop = await session.get(Shop, shop_id)
+    if shop is None:
+        raise ApiError.not_found("shop")
+    return shop
+
+
+async def list_shops(session: AsyncSession, *, limit: int, cursor: str | None,
+                     status: str | None) -> Page[Shop]:
+    """Every shop, by slug (firm roles only: the guard checks ``shops:list``)."""
+    after = decode_cursor(cursor, 1)
+    query = select(Shop).order_by(Shop.slug).limit(limit + 1)
+    if after is not None:
+        query = query.where(Shop.slug > str(after[0]))
+    if status is not None:
+        query = query.where(Shop.status == status)
+    rows = list((await session.execute(query)).scalars())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(items=rows, next_cursor=encode_cursor([rows[-1].slug]) if more else None)
+
+
+async def update_shop(session: AsyncSession, shop_id: uuid.UUID, data: ShopUpdate,
+                      ctx: AuditContext) -> Shop:
+    shop = await get_shop(session, shop_id)
+    changes: dict[str, Any] = {}
+    for field in ("name", "timezone", "wechat_bound", "contact_seller_enabled"):
+        value = getattr(data, field)
+        if value is not None and value != getattr(shop, field):
+            if field == "timezone":
+                _check_timezone(value)
+            changes[field] = {"from": getattr(shop, field), "to": value}
+            setattr(shop, field, value)
+    if not changes:
+        return shop
+    await session.flush()
+    if "wechat_bound" in changes:
+        # B rows of the matrix follow this flag: every process must re-decide at once.
+        await record_change(session, "shop", shop_id=shop.id)
+    await audit.record(session, ctx, shop_id=shop.id, action="shop.updated", target=str(shop.id),
+                       details=changes)
+    await session.refresh(shop)
+    return shop
+
+
+async def set_suspended(session: AsyncSession, shop_id: uuid.UUID, suspended: bool,
+                        reason: str | None, ctx: AuditContext) -> Shop:
+    shop = await get_shop(session, shop_id)
+    target_status = "suspended" if suspended else "active"
+    if shop.status == target_status:
+        code = "shop.already_suspended" if suspended else "shop.not_suspended"
+        raise ApiError.conflict(code, f"The shop is already {shop.status}.")
+    shop.status = target_status
+    shop.suspended_reason = reason if suspended else None
+    await session.flush()
+    await record_change(session, "shop", shop_id=shop.id)
+    await audit.record(session, ctx, shop_id=shop.id,
+                       action="shop.suspended" if suspended else "shop.reactivated",
+                       target=str(shop.id), details={"reason": reason} if reason else {})
+    # The firm's own chain keeps onboarding-level events too.
+    await bind_shop(session, FIRM_SCOPE)
+    await audit.record(session, ctx, shop_id=FIRM_SCOPE,
+                       action="shop.suspended" if suspended else "shop.reactivated",
+                       target=str(shop.id), details={"reason": reason} if reason else {})
+    await bind_shop(session, shop.id)
+    await session.refresh(shop)
+    return shop

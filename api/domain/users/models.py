@@ -1,0 +1,27 @@
+"""Users: one identity across every shop (an agent may serve several client shops)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, String, Text
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.db.base import Base, TimestampMixin
+
+__all__ = ["User"]
+
+
+class User(TimestampMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    email: Mapped[str] = mapped_column(String(320), nullable=False)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    display_name: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    platform_role: Mapped[str | None] = mapped_column(Text)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    sessions_valid_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,22 @@
+"""Which controllers the API serves: firm-level ones, and those under ``/shops/{shop_id}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["firm_route_handlers", "shop_route_handlers"]
+
+
+def firm_route_handlers() -> list[Any]:
+    from api.domain.auth.controllers import AuthController
+    from api.domain.shops.controllers import FirmShopController
+    from api.domain.users.controllers import MeController
+
+    return [AuthController, MeController, FirmShopController]
+
+
+def shop_route_handlers() -> list[Any]:
+    """Everything here gets ``shop_session``: a session bound to the shop in the path."""
+    from api.domain.shops.controllers import ShopController
+
+    return [ShopController]

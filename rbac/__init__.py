@@ -1,0 +1,1 @@
+"""Authorization: the permission catalog, the Casbin model and enforcer, the route guard."""

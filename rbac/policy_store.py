@@ -1,0 +1,222 @@
+"""The policy in PostgreSQL: reading it for the enforcer and recording changes to it.
+
+Writes happen in the business transaction that causes them (a member added, a shop's
+WeChat unbound): ``record_change`` bumps the global policy version, journals the change and
+queues a NOTIFY, all of which vanish together if the transaction rolls back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+import asyncpg
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from rbac.catalog import PolicyLine, policy_lines
+
+__all__ = [
+    "CHANNEL",
+    "ChangeKind",
+    "JournalEntry",
+    "ShopState",
+    "UserState",
+    "fetch_changes_since",
+    "fetch_policy_lines",
+    "fetch_shop",
+    "fetch_user",
+    "fetch_version",
+    "iter_groupings",
+    "iter_shops",
+    "iter_users",
+    "record_change",
+    "sync_role_permissions",
+]
+
+CHANNEL = "shopdesk_authz"
+ChangeKind = Literal["shop", "user", "policy"]
+PENDING_KEY = "authz_changes"
+
+
+@dataclass(frozen=True, slots=True)
+class ShopState:
+    shop_id: str
+    status: str  # "active" | "suspended"
+    wechat_bound: bool
+    version: int
+    founder_removed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UserState:
+    """What the guard needs about a user beyond shop membership."""
+
+    user_id: str
+    platform_role: str | None
+    is_active: bool
+    sessions_valid_after: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    version: int
+    kind: ChangeKind
+    shop_id: str | None
+    user_id: str | None
+
+
+async def record_change(
+    session: AsyncSession,
+    kind: ChangeKind,
+    *,
+    shop_id: UUID | None = None,
+    user_id: UUID | None = None,
+) -> int:
+    """Journal an authorization change in the caller's transaction and return its version."""
+    version = (
+        await session.execute(
+            text("UPDATE authz_state SET version = version + 1 WHERE id = 1 RETURNING version")
+        )
+    ).scalar_one()
+    await session.execute(
+        text(
+            "INSERT INTO authz_changes (version, kind, shop_id, user_id) "
+            "VALUES (:version, :kind, :shop_id, :user_id)"
+        ),
+        {"version": version, "kind": kind, "shop_id": shop_id, "user_id": user_id},
+    )
+    if shop_id is not None:
+        await session.execute(
+            text("UPDATE shops SET policy_version = :version WHERE id = :shop_id"),
+            {"version": version, "shop_id": shop_id},
+        )
+    # Delivered at commit, dropped on rollback: exactly the semantics we need.
+    await session.execute(
+        text("SELECT pg_notify(:channel, :payload)"),
+        {"channel": CHANNEL, "payload": json.dumps({"version": version})},
+    )
+    session.info.setdefault(PENDING_KEY, []).append(version)
+    return int(version)
+
+
+async def fetch_version(conn: AsyncConnection) -> int:
+    return int((await conn.execute(text("SELECT version FROM authz_state WHERE id = 1"))).scalar_one())
+
+
+async def fetch_changes_since(conn: AsyncConnection, version: int) -> list[JournalEntry]:
+    rows = await conn.execute(
+        text(
+            "SELECT version, kind, shop_id, user_id FROM authz_changes "
+            "WHERE version > :version ORDER BY version"
+        ),
+        {"version": version},
+    )
+    return [
+        JournalEntry(
+            int(r.version), r.kind, str(r.shop_id) if r.shop_id else None,
+            str(r.user_id) if r.user_id else None,
+        )
+        for r in rows
+    ]
+
+
+async def fetch_policy_lines(conn: AsyncConnection) -> list[PolicyLine]:
+    rows = await conn.execute(
+        text("SELECT perm, role, cond FROM authz_role_permissions ORDER BY perm, role")
+    )
+    return [PolicyLine(r.perm, r.role, r.cond) for r in rows]
+
+
+_SHOP_COLUMNS = "id, status, wechat_bound, policy_version, founder_removed"
+_USER_COLUMNS = "id, platform_role, is_active, sessions_valid_after"
+
+
+def _shop(row) -> ShopState:  # type: ignore[no-untyped-def]
+    return ShopState(str(row.id), row.status, row.wechat_bound, int(row.policy_version),
+                     row.founder_removed)
+
+
+def _user(row) -> UserState:  # type: ignore[no-untyped-def]
+    return UserState(str(row.id), row.platform_role, row.is_active, row.sessions_valid_after)
+
+
+async def fetch_shop(conn: AsyncConnection, shop_id: str) -> tuple[ShopState | None, dict[str, str]]:
+    """A shop's state and its active members (user id → role)."""
+    row = (
+        await conn.execute(text(f"SELECT {_SHOP_COLUMNS} FROM shops WHERE id = :id"), {"id": shop_id})
+    ).first()
+    if row is None:
+        return None, {}
+    members = await conn.execute(
+        text("SELECT user_id, role FROM authz_shop_groupings(:id)"), {"id": shop_id}
+    )
+    return _shop(row), {str(m.user_id): m.role for m in members}
+
+
+async def fetch_user(conn: AsyncConnection, user_id: str) -> UserState | None:
+    row = (
+        await conn.execute(text(f"SELECT {_USER_COLUMNS} FROM users WHERE id = :id"), {"id": user_id})
+    ).first()
+    return _user(row) if row else None
+
+
+_BATCH = 5000
+
+
+async def iter_shops(conn: AsyncConnection) -> AsyncIterator[list[ShopState]]:
+    result = await conn.stream(text(f"SELECT {_SHOP_COLUMNS} FROM shops"))
+    async for batch in result.partitions(_BATCH):
+        yield [_shop(row) for row in batch]
+
+
+async def iter_users(conn: AsyncConnection) -> AsyncIterator[list[UserState]]:
+    """Only users the guard must know about: firm roles, deactivated, or logged out everywhere."""
+    result = await conn.stream(
+        text(
+            f"SELECT {_USER_COLUMNS} FROM users WHERE platform_role IS NOT NULL "
+            "OR NOT is_active OR sessions_valid_after IS NOT NULL"
+        )
+    )
+    async for batch in result.partitions(_BATCH):
+        yield [_user(row) for row in batch]
+
+
+async def iter_groupings(conn: AsyncConnection) -> AsyncIterator[list[tuple[str, str, str]]]:
+    """Every active (user, role, shop) grouping, in batches so the event loop keeps moving."""
+    result = await conn.stream(text("SELECT shop_id, user_id, role FROM authz_all_groupings()"))
+    async for batch in result.partitions(_BATCH):
+        yield [(str(r.user_id), r.role, str(r.shop_id)) for r in batch]
+
+
+async def sync_role_permissions(conn: asyncpg.Connection) -> bool:
+    """Make the stored ``p`` lines equal to the catalog's; journal a change if they differ."""
+    wanted = {(line.perm, line.role): line.cond for line in policy_lines()}
+    stored = {
+        (r["perm"], r["role"]): r["cond"]
+        for r in await conn.fetch("SELECT perm, role, cond FROM authz_role_permissions")
+    }
+    if wanted == stored:
+        return False
+    stale = [key for key in stored if key not in wanted]
+    if stale:
+        await conn.executemany(
+            "DELETE FROM authz_role_permissions WHERE perm = $1 AND role = $2", stale
+        )
+    await conn.executemany(
+        "INSERT INTO authz_role_permissions (perm, role, cond) VALUES ($1, $2, $3) "
+        "ON CONFLICT (perm, role) DO UPDATE SET cond = EXCLUDED.cond",
+        [(perm, role, cond) for (perm, role), cond in wanted.items() if stored.get((perm, role)) != cond],
+    )
+    version = await conn.fetchval(
+        "UPDATE authz_state SET version = version + 1 WHERE id = 1 RETURNING version"
+    )
+    await conn.execute(
+        "INSERT INTO authz_changes (version, kind) VALUES ($1, 'policy')", version
+    )
+    await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, json.dumps({"version": version}))
+    return True
