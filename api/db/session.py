@@ -12,6 +12,7 @@ caller to. Shop-scoped handlers take ``shop_session``, never ``db_session``.
 
 from __future__ import annotations
 
+from litestar.di import NamedDependency
 from collections.abc import AsyncGenerator
 
 from litestar.connection import Request
@@ -52,6 +53,6 @@ def provide_shop_scope(request: Request) -> ShopScope:
     return scope
 
 
-async def provide_shop_session(db_session: AsyncSession, shop_scope: ShopScope) -> AsyncSession:
+async def provide_shop_session(db_session: NamedDependency[AsyncSession], shop_scope: NamedDependency[ShopScope]) -> AsyncSession:
     await bind_shop(db_session, shop_scope.shop_id)
     return db_session

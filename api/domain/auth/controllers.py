@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 from typing import Any
 
 from litestar import Controller, Request, Response, post
@@ -32,8 +34,8 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/login", **public(), status_code=200)
-    async def login(self, request: Request, state: State, db_session: AsyncSession,
-                    data: LoginRequest, audit_context: AuditContext) -> Response[Any]:
+    async def login(self, request: Request, state: State, db_session: NamedDependency[AsyncSession],
+                    data: JSONBody[LoginRequest], audit_context: NamedDependency[AuditContext]) -> Response[Any]:
         """Exchange email and password for an access token and a refresh token."""
         outcome = await services.login(
             db_session, state.tokens, state.settings.auth, email=data.email,
@@ -44,8 +46,8 @@ class AuthController(Controller):
         return Response(outcome.tokens)
 
     @post("/refresh", **public(), status_code=200)
-    async def refresh(self, request: Request, state: State, db_session: AsyncSession,
-                      data: RefreshRequest) -> Response[Any]:
+    async def refresh(self, request: Request, state: State, db_session: NamedDependency[AsyncSession],
+                      data: JSONBody[RefreshRequest]) -> Response[Any]:
         """Rotate a refresh token: the old one stops working, a new pair is returned."""
         result = await services.refresh(db_session, state.tokens, state.settings.auth,
                                         data.refresh_token)
@@ -54,16 +56,16 @@ class AuthController(Controller):
         return Response(result)
 
     @post("/logout", **requires(ACCOUNT_SELF), status_code=204)
-    async def logout(self, request: Request[Principal, Any, Any], db_session: AsyncSession,
-                     data: LogoutRequest) -> None:
+    async def logout(self, request: Request[Principal, Any, Any], db_session: NamedDependency[AsyncSession],
+                     data: JSONBody[LogoutRequest]) -> None:
         """Sign this device out (revokes the refresh token's family)."""
         import uuid
 
         await services.logout(db_session, uuid.UUID(request.user.user_id), data.refresh_token)
 
     @post("/logout-all", **requires(ACCOUNT_SELF), status_code=204)
-    async def logout_all(self, request: Request[Principal, Any, Any], db_session: AsyncSession,
-                         audit_context: AuditContext) -> None:
+    async def logout_all(self, request: Request[Principal, Any, Any], db_session: NamedDependency[AsyncSession],
+                         audit_context: NamedDependency[AuditContext]) -> None:
         """Sign out every session of this account, access tokens included, in every process."""
         import uuid
 

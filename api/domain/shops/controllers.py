@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 from typing import Annotated, Literal
 
 from litestar import Controller, get, patch, post
@@ -36,15 +38,15 @@ class FirmShopController(Controller):
     tags = ["shops"]
 
     @post("/", **requires("shops:create"))
-    async def create_shop(self, db_session: AsyncSession, data: ShopCreate,
-                          audit_context: AuditContext) -> ShopCreated:
+    async def create_shop(self, db_session: NamedDependency[AsyncSession], data: JSONBody[ShopCreate],
+                          audit_context: NamedDependency[AuditContext]) -> ShopCreated:
         """Onboard a shop and name its founder (an existing user, or a new one by email)."""
         shop, founder_id, invited = await services.create_shop(db_session, data, audit_context)
         return ShopCreated(shop=to_read(shop), founder_id=founder_id, founder_invited=invited)
 
     @get("/", **requires("shops:list"))
     async def list_shops(
-        self, db_session: AsyncSession,
+        self, db_session: NamedDependency[AsyncSession],
         limit: Annotated[int, Parameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
         cursor: str | None = None,
         status: Literal["active", "suspended"] | None = None,
@@ -61,28 +63,28 @@ class ShopController(Controller):
     tags = ["shops"]
 
     @get("/", **requires("shop:settings"))
-    async def get_shop(self, shop_session: AsyncSession, shop_scope: ShopScope) -> ShopRead:
+    async def get_shop(self, shop_session: NamedDependency[AsyncSession], shop_scope: NamedDependency[ShopScope]) -> ShopRead:
         """The shop's profile and settings."""
         return to_read(await services.get_shop(shop_session, shop_scope.shop_id))
 
     @patch("/", **requires("shop:settings"))
-    async def update_shop(self, shop_session: AsyncSession, shop_scope: ShopScope,
-                          data: ShopUpdate, audit_context: AuditContext) -> ShopRead:
+    async def update_shop(self, shop_session: NamedDependency[AsyncSession], shop_scope: NamedDependency[ShopScope],
+                          data: JSONBody[ShopUpdate], audit_context: NamedDependency[AuditContext]) -> ShopRead:
         """Change the name, time zone, WeChat binding or contact-seller switch."""
         shop = await services.update_shop(shop_session, shop_scope.shop_id, data, audit_context)
         return to_read(shop)
 
     @post("/suspend", **requires("shops:suspend"), status_code=200)
-    async def suspend(self, shop_session: AsyncSession, shop_scope: ShopScope,
-                      data: ShopSuspend, audit_context: AuditContext) -> ShopRead:
+    async def suspend(self, shop_session: NamedDependency[AsyncSession], shop_scope: NamedDependency[ShopScope],
+                      data: JSONBody[ShopSuspend], audit_context: NamedDependency[AuditContext]) -> ShopRead:
         """Suspend the shop: its staff are refused until it is reactivated."""
         shop = await services.set_suspended(shop_session, shop_scope.shop_id, True, data.reason,
                                             audit_context)
         return to_read(shop)
 
     @post("/reactivate", **requires("shops:suspend"), status_code=200)
-    async def reactivate(self, shop_session: AsyncSession, shop_scope: ShopScope,
-                         audit_context: AuditContext) -> ShopRead:
+    async def reactivate(self, shop_session: NamedDependency[AsyncSession], shop_scope: NamedDependency[ShopScope],
+                         audit_context: NamedDependency[AuditContext]) -> ShopRead:
         """Lift a suspension."""
         shop = await services.set_suspended(shop_session, shop_scope.shop_id, False, None,
                                             audit_context)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from litestar.di import NamedDependency
 import uuid
 from typing import Any
 
@@ -37,7 +38,7 @@ class MeController(Controller):
 
     @get("/", **requires(ACCOUNT_SELF))
     async def me(self, request: Request[Principal, Any, Any], state: State,
-                 db_session: AsyncSession) -> Me:
+                 db_session: NamedDependency[AsyncSession]) -> Me:
         """Who I am, the client this token was issued to, and my role in each shop."""
         user = await services.get_user(db_session, uuid.UUID(request.user.user_id))
         if user is None:

@@ -1,0 +1,1 @@
+"""Test support: finding PostgreSQL, building a database, making users and shops."""

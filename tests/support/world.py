@@ -1,0 +1,108 @@
+"""Building test data through the real services, and signing in through the real API.
+
+Tests stay independent by construction: every user and shop gets unique names, so no test
+depends on another's rows and no test asserts global counts.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar import Litestar
+import httpx
+from sqlalchemy import text
+
+from api.db.shop_context import bind_shop
+from api.domain.audit.context import AuditContext
+from api.domain.shops.schemas import FounderSpec, ShopCreate
+from api.domain.shops.services import create_shop
+from api.domain.users.services import create_user
+from rbac.catalog import FirmRole
+from rbac.policy_store import record_change
+
+__all__ = ["PASSWORD", "Account", "World"]
+
+PASSWORD = "correct-horse-battery-staple"
+SYSTEM = AuditContext(actor_id=None, client="test", ip="127.0.0.1", request_id=None)
+
+
+@dataclass
+class Account:
+    id: uuid.UUID
+    email: str
+    tokens: dict[str, str] = field(default_factory=dict)  # client -> access token
+
+    def headers(self, client: str = "web") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[client]}"}
+
+
+class World:
+    def __init__(self, app: Litestar, client: httpx.AsyncClient):
+        self.app = app
+        self.client = client
+
+    @property
+    def runtime(self):  # type: ignore[no-untyped-def]
+        return self.app.state.authz
+
+    async def _commit(self, work):  # type: ignore[no-untyped-def]
+        async with self.app.state.sessionmaker() as session, session.begin():
+            result = await work(session)
+        await self.runtime.catch_up()
+        return result
+
+    async def user(self, *, platform_role: FirmRole | None = None, login: bool = True,
+                   prefix: str = "user") -> Account:
+        email = f"{prefix}-{uuid.uuid4().hex[:10]}@example.com"
+
+        async def work(session):  # type: ignore[no-untyped-def]
+            return await create_user(session, email=email, password=PASSWORD,
+                                     platform_role=platform_role)
+
+        user = await self._commit(work)
+        account = Account(user.id, email)
+        if login:
+            await self.login(account, "web")
+            await self.login(account, "mobile")
+        return account
+
+    async def login(self, account: Account, client: str = "web") -> dict[str, Any]:
+        response = await self.client.post("/api/v1/auth/login", json={
+            "email": account.email, "password": PASSWORD, "client": client})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        account.tokens[client] = body["access_token"]
+        return body
+
+    async def shop(self, founder: Account | None = None, *, wechat_bound: bool = False,
+                   ) -> tuple[uuid.UUID, Account]:
+        founder = founder or await self.user(prefix="founder")
+        data = ShopCreate(name="Shop", slug=f"shop-{uuid.uuid4().hex[:12]}",
+                          timezone="Asia/Shanghai", founder=FounderSpec(user_id=founder.id),
+                          wechat_bound=wechat_bound)
+
+        async def work(session):  # type: ignore[no-untyped-def]
+            shop, _, _ = await create_shop(session, data, SYSTEM)
+            return shop.id
+
+        return await self._commit(work), founder
+
+    async def add_member(self, shop_id: uuid.UUID, account: Account, role: str) -> None:
+        """Put ``account`` into the shop directly (tests of other features need staff fast)."""
+
+        async def work(session):  # type: ignore[no-untyped-def]
+            await bind_shop(session, shop_id)
+            await session.execute(text(
+                "INSERT INTO shop_members (shop_id, user_id, role) VALUES (:s, :u, :r) "
+                "ON CONFLICT (shop_id, user_id) DO UPDATE SET role = EXCLUDED.role, "
+                "status = 'active', removed_at = NULL"), {"s": shop_id, "u": account.id, "r": role})
+            await record_change(session, "shop", shop_id=shop_id)
+
+        await self._commit(work)
+
+    async def staff(self, shop_id: uuid.UUID, role: str) -> Account:
+        account = await self.user(prefix=role)
+        await self.add_member(shop_id, account, role)
+        return account
