@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
+from typing import Any
 from contextlib import asynccontextmanager
 
 from litestar import Litestar, Router
@@ -45,8 +46,13 @@ def resolve_app_url(settings: Settings) -> URL:
 
 
 def create_app(settings: Settings | None = None, *, database_url: URL | str | None = None,
-               start_policy_listener: bool = True) -> Litestar:
-    """Build the API. ``database_url`` (the API role's URL) overrides what settings say."""
+               start_policy_listener: bool = True,
+               extra_shop_route_handlers: Sequence[Any] = ()) -> Litestar:
+    """Build the API. ``database_url`` (the API role's URL) overrides what settings say.
+
+    ``extra_shop_route_handlers`` mounts more handlers under ``/shops/{shop_id}`` behind the
+    same guard (the matrix tests use it to probe every permission through real HTTP).
+    """
     settings = settings or get_settings()
     configure_logging(settings.log_format, settings.log_level)
     app_url = to_asyncpg_url(database_url) if database_url else resolve_app_url(settings)
@@ -69,7 +75,7 @@ def create_app(settings: Settings | None = None, *, database_url: URL | str | No
 
     shop_router = Router(
         path="/shops/{shop_id:uuid}",
-        route_handlers=shop_route_handlers(),
+        route_handlers=[*shop_route_handlers(), *extra_shop_route_handlers],
         dependencies={
             "shop_scope": Provide(provide_shop_scope, sync_to_thread=False),
             "shop_session": Provide(provide_shop_session),
