@@ -112,7 +112,8 @@ def create_app(settings: Settings | None = None, *, database_url: URL | str | No
             }),
             security=[{"BearerToken": []}],
             render_plugins=[ScalarRenderPlugin()],
-            openapi_router=Router(path="/schema", route_handlers=[], opt={PUBLIC_KEY: True}),
+            openapi_router=Router(path="/schema", route_handlers=[], opt={PUBLIC_KEY: True},
+                                  include_in_schema=False),
         ),
         debug=False,
     )

@@ -30,6 +30,8 @@ APP_ROLE = "shopdesk_app"
 
 @dataclass(frozen=True, slots=True)
 class TestDatabase:
+    __test__ = False  # a fixture value, not a test class
+
     owner_url: str  # superuser/owner: migrations and the isolation tests' raw checks
     app_url: str  # the API role: what the app under test connects with
     source: str

@@ -1,0 +1,124 @@
+"""Several API processes against one database: a change made through one is enforced by
+the other within a second, carried by LISTEN/NOTIFY (polling is slowed to a minute here so
+that only the notification can explain a fast convergence)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import httpx
+import pytest
+
+from rbac.catalog import FirmRole
+from tests.conftest import TEST_SIGNING_KEYS
+from tests.support.database import TestDatabase
+from tests.support.world import PASSWORD, Account, World
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def servers(database: TestDatabase, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database.owner_url,
+        "DATABASE_APP_URL": database.app_url,
+        "SHOPDESK_JWT_KEYS": TEST_SIGNING_KEYS,
+        "SHOPDESK_AUTHZ_POLL_SECONDS": "60",
+        "SHOPDESK_LOG_LEVEL": "WARNING",
+    }
+    processes, urls = [], []
+    for _ in range(2):
+        port = _free_port()
+        env["SHOPDESK_DATA_DIR"] = str(tmp_path_factory.mktemp("server"))
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve", "--no-migrate", "--port", str(port)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+        urls.append(f"http://127.0.0.1:{port}")
+    try:
+        deadline = time.monotonic() + 30
+        for url, process in zip(urls, processes, strict=True):
+            while True:
+                assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+                try:
+                    if httpx.get(f"{url}/health/ready", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert time.monotonic() < deadline, "server did not become ready"
+                time.sleep(0.2)
+        yield urls
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+async def _login(http: httpx.AsyncClient, account: Account, client: str = "web") -> dict[str, str]:
+    response = await http.post("/api/v1/auth/login", json={
+        "email": account.email, "password": PASSWORD, "client": client})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+@pytest.fixture
+async def clients(servers: list[str]) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+    async with httpx.AsyncClient(base_url=servers[0]) as a, httpx.AsyncClient(base_url=servers[1]) as b:
+        yield a, b
+
+
+async def _until(check: Callable[[], object], timeout: float = 3.0) -> float:
+    """Seconds until ``await check()`` is true (fails after ``timeout``)."""
+    started = time.monotonic()
+    while not await check():  # type: ignore[misc]
+        assert time.monotonic() - started < timeout, "the other process never converged"
+        await asyncio.sleep(0.02)
+    return time.monotonic() - started
+
+
+async def test_suspension_through_one_process_is_enforced_by_the_other(world: World, clients) -> None:  # type: ignore[no-untyped-def]
+    a, b = clients
+    admin = await world.user(platform_role=FirmRole.PLATFORM_ADMIN, login=False)
+    shop_id, founder = await world.shop()
+    founder_on_b = await _login(b, founder)
+    assert (await b.get(f"/api/v1/shops/{shop_id}", headers=founder_on_b)).status_code == 200
+
+    response = await a.post(f"/api/v1/shops/{shop_id}/suspend", json={"reason": "unpaid"},
+                            headers=await _login(a, admin))
+    assert response.status_code == 200, response.text
+
+    async def refused_on_b() -> bool:
+        r = await b.get(f"/api/v1/shops/{shop_id}", headers=founder_on_b)
+        return r.status_code == 403 and r.json()["code"] == "shop.suspended"
+
+    assert await _until(refused_on_b) < 1.0
+
+
+async def test_logout_everywhere_through_one_process_cuts_tokens_on_the_other(world: World, clients) -> None:  # type: ignore[no-untyped-def]
+    a, b = clients
+    _, founder = await world.shop()
+    token_on_b = await _login(b, founder)
+    assert (await b.get("/api/v1/me", headers=token_on_b)).status_code == 200
+    assert (await a.post("/api/v1/auth/logout-all", headers=await _login(a, founder))).status_code == 204
+
+    async def revoked_on_b() -> bool:
+        r = await b.get("/api/v1/me", headers=token_on_b)
+        return r.status_code == 401 and r.json()["code"] == "auth.session_revoked"
+
+    assert await _until(revoked_on_b) < 1.0
