@@ -17,6 +17,7 @@ from sqlalchemy.engine import URL
 
 from api.auth.keys import load_keyring
 from api.auth.middleware import BearerAuthMiddleware
+from api.auth.passwords import configure_hashing
 from api.auth.tokens import TokenService
 from api.db.engine import create_engine, create_sessionmaker
 from api.db.session import provide_db_session, provide_shop_scope, provide_shop_session
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, *, database_url: URL | str | No
     """
     settings = settings or get_settings()
     configure_logging(settings.log_format, settings.log_level)
+    configure_hashing(settings.auth.password_hashing)
     app_url = to_asyncpg_url(database_url) if database_url else resolve_app_url(settings)
     tokens = TokenService(load_keyring(settings), settings.auth)  # refuses to start without a key
 

@@ -177,8 +177,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from api.auth.passwords import configure_hashing
+
     args = build_parser().parse_args(argv)
-    return int(args.func(args, get_settings()) or 0)
+    settings = get_settings()
+    configure_hashing(settings.auth.password_hashing)
+    return int(args.func(args, settings) or 0)
 
 
 if __name__ == "__main__":

@@ -2,28 +2,29 @@
 
 Every refusal is an ``ApiError`` with a stable ``code`` named for what happened. The body is
 always ``{"code", "message", "details", "request_id"}``; nothing else leaks, and unexpected
-exceptions become a logged 500 with code ``internal.error``.
+exceptions become a logged 500 with code ``internal.error``. Bad input never becomes a 500:
+an undecodable body is ``request.malformed_body`` (400), a body or parameter of the wrong
+shape is ``request.validation_failed`` (422).
 """
 
 from __future__ import annotations
 
-import uuid
 from http import HTTPStatus
 from typing import Any
 
 import structlog
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
+    ClientException,
     HTTPException,
-    MethodNotAllowedException,
-    NotAuthorizedException,
-    NotFoundException,
-    PermissionDeniedException,
+    SerializationException,
     ValidationException,
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-__all__ = ["ApiError", "exception_handlers"]
+from api.observability import REQUEST_ID_HEADER, ensure_request_id
+
+__all__ = ["ApiError", "api_error_response", "error_response", "exception_handlers"]
 
 logger = structlog.get_logger(__name__)
 
@@ -55,41 +56,49 @@ class ApiError(Exception):
         return cls(422, code, message, details)
 
 
-def _request_id(request: Request) -> str:
-    # Unmatched paths never reach the per-route middleware that assigns ids; give one anyway.
-    state = request.scope.setdefault("state", {})
-    return state.setdefault("request_id", uuid.uuid4().hex)
-
-
 def error_response(request: Request, status: int, code: str, message: str,
                    details: dict[str, Any] | None = None,
                    headers: dict[str, str] | None = None) -> Response[dict[str, Any]]:
+    """The one error body. Also carries ``X-Request-ID``: errors raised outside the request
+    middleware (unknown routes, authentication) never pass through it."""
+    request_id = ensure_request_id(request.scope)
     return Response(
-        {"code": code, "message": message, "details": details or {},
-         "request_id": _request_id(request)},
+        {"code": code, "message": message, "details": details or {}, "request_id": request_id},
         status_code=status,
         media_type=MediaType.JSON,
-        headers=headers,
+        headers={**(headers or {}), REQUEST_ID_HEADER: request_id},
     )
 
 
-def _api_error(request: Request, exc: ApiError) -> Response[dict[str, Any]]:
+def api_error_response(request: Request, exc: ApiError) -> Response[dict[str, Any]]:
+    """The response for ``exc``; handlers return it when the transaction must still commit."""
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    if exc.status == 429 and "retry_after_seconds" in exc.details:
+        headers = {"Retry-After": str(exc.details["retry_after_seconds"])}
     return error_response(request, exc.status, exc.code, exc.message, exc.details, headers)
 
 
+# Litestar reports a missing body as a validation error on the handler's ``data`` argument.
+_MISSING_BODY_MESSAGES = {"'data'", "Object missing required field `data`"}
+
+
 def _validation(request: Request, exc: ValidationException) -> Response[dict[str, Any]]:
-    detail = str(exc.detail or "")
-    if not exc.extra and request.method in {"POST", "PUT", "PATCH"}:
-        # Litestar reports an undecodable body as a bare 400 with the decoder's message.
+    extra = exc.extra if isinstance(exc.extra, list) else ([exc.extra] if exc.extra else [])
+    if any(isinstance(e, dict) and e.get("key") == "data"
+           and e.get("message") in _MISSING_BODY_MESSAGES for e in extra):
         return error_response(request, 400, "request.malformed_body",
-                              "The body is not valid JSON for this route.", {"reason": detail})
-    return error_response(
-        request, 422 if exc.extra else 400,
-        "request.validation_failed" if exc.extra else "request.invalid",
-        detail or "The request is invalid.",
-        {"errors": exc.extra} if exc.extra else None,
-    )
+                              "This route needs a JSON body.", {"reason": "missing body"})
+    return error_response(request, 422, "request.validation_failed",
+                          "The request has missing, unknown or wrongly typed fields.",
+                          {"errors": extra})
+
+
+def _client(request: Request, exc: ClientException) -> Response[dict[str, Any]]:
+    # Litestar wraps the JSON decoder's failure in a plain 400; the cause tells them apart.
+    if isinstance(exc.__cause__, SerializationException):
+        return error_response(request, 400, "request.malformed_body",
+                              "The body is not valid JSON.", {"reason": str(exc.__cause__)})
+    return _http(request, exc)
 
 
 _HTTP_CODES = {
@@ -115,11 +124,19 @@ def _http(request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
     return error_response(request, status, code, message, None, exc.headers)
 
 
+# Unique constraints a race between two writers can hit after a service's own check passed.
+_CONSTRAINT_CODES = {
+    "uq_shops_slug": ("shop.slug_taken", "A shop with this slug already exists."),
+    "uq_users_email": ("user.email_taken", "A user with this email already exists."),
+    "uq_users_phone": ("user.phone_taken", "A user with this phone number already exists."),
+}
+
+
 def _integrity(request: Request, exc: IntegrityError) -> Response[dict[str, Any]]:
-    # Services check the conflicts they know about; this catches races between two writers.
     constraint = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None)
-    return error_response(request, 409, "resource.conflict",
-                          "The change conflicts with existing data.",
+    code, message = _CONSTRAINT_CODES.get(
+        constraint or "", ("resource.conflict", "The change conflicts with existing data."))
+    return error_response(request, 409, code, message,
                           {"constraint": constraint} if constraint else None)
 
 
@@ -136,12 +153,9 @@ def _internal(request: Request, exc: Exception) -> Response[dict[str, Any]]:
 
 
 exception_handlers = {
-    ApiError: _api_error,
+    ApiError: api_error_response,
     ValidationException: _validation,
-    NotAuthorizedException: _http,
-    PermissionDeniedException: _http,
-    NotFoundException: _http,
-    MethodNotAllowedException: _http,
+    ClientException: _client,
     HTTPException: _http,
     IntegrityError: _integrity,
     DBAPIError: _dbapi,

@@ -7,12 +7,17 @@ import re
 import sys
 import time
 import uuid
+from typing import Any
 
 import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["RequestContextMiddleware", "configure_logging"]
+__all__ = ["REQUEST_ID_HEADER", "RequestContextMiddleware", "configure_logging",
+           "ensure_request_id"]
 
+REQUEST_ID_HEADER = "X-Request-ID"
+_HEADER_BYTES = REQUEST_ID_HEADER.lower().encode()
+# What we accept from a caller: short, printable, safe to echo into headers and logs.
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
 
@@ -44,6 +49,31 @@ def configure_logging(log_format: str, level: str) -> None:
     logging.getLogger("uvicorn.access").disabled = True  # we log requests ourselves
 
 
+def ensure_request_id(scope: Scope | dict[str, Any]) -> str:
+    """This request's id: assigned once, from a sane ``X-Request-ID`` or freshly generated.
+
+    Errors raised before any route middleware ran (unknown route, wrong method) call this
+    too, so every response carries an id.
+    """
+    state = scope.setdefault("state", {})
+    request_id = state.get("request_id")
+    if request_id is None:
+        incoming = ""
+        for name, value in scope.get("headers", ()):
+            if name == _HEADER_BYTES:
+                incoming = value.decode("latin-1")
+                break
+        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        state["request_id"] = request_id
+    return request_id
+
+
+def _status_of(exc: BaseException) -> int:
+    # An exception leaving this middleware becomes a response outside it, in Litestar's
+    # exception middleware; log the status it will get.
+    return int(getattr(exc, "status", None) or getattr(exc, "status_code", None) or 500)
+
+
 class RequestContextMiddleware:
     """Gives every request an id (the caller's ``X-Request-ID`` if sane), logs it once."""
 
@@ -55,9 +85,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
+        request_id = ensure_request_id(scope)
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         status = 500
@@ -66,12 +94,17 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                headers = list(message.get("headers", []))
+                if not any(name.lower() == _HEADER_BYTES for name, _ in headers):
+                    headers.append((_HEADER_BYTES, request_id.encode()))
+                message["headers"] = headers
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except BaseException as exc:
+            status = _status_of(exc)
+            raise
         finally:
             self.log.info("request", method=scope["method"], path=scope["path"], status=status,
                           ms=round((time.perf_counter() - started) * 1000, 2))

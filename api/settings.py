@@ -31,6 +31,16 @@ def _env_int(name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _env_float(name: str, default: float) -> float:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+
+
 def _env_bool(name: str, default: bool) -> bool:
     raw = _env(name)
     if raw is None:
@@ -67,6 +77,8 @@ class AuthSettings:
     login_max_failures_per_account: int
     login_max_failures_per_ip: int
     login_window_seconds: int
+    # "argon2id" (RFC 9106 low-memory profile) or, for test suites only, "fast-insecure".
+    password_hashing: str = "argon2id"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +104,15 @@ class Settings:
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+
+def _password_hashing(environment: str) -> str:
+    profile = _env("SHOPDESK_PASSWORD_HASHING", "argon2id") or "argon2id"
+    if profile not in {"argon2id", "fast-insecure"}:
+        raise ValueError("SHOPDESK_PASSWORD_HASHING must be 'argon2id' or 'fast-insecure'")
+    if profile != "argon2id" and environment == "production":
+        raise ValueError("production refuses SHOPDESK_PASSWORD_HASHING=fast-insecure")
+    return profile
 
 
 def load_settings() -> Settings:
@@ -124,6 +145,7 @@ def load_settings() -> Settings:
             login_max_failures_per_account=_env_int("SHOPDESK_LOGIN_MAX_FAILURES_ACCOUNT", 5),
             login_max_failures_per_ip=_env_int("SHOPDESK_LOGIN_MAX_FAILURES_IP", 20),
             login_window_seconds=_env_int("SHOPDESK_LOGIN_WINDOW_SECONDS", 900),
+            password_hashing=_password_hashing(environment),
         ),
         server=ServerSettings(
             host=_env("SHOPDESK_HOST", "127.0.0.1") or "127.0.0.1",
@@ -131,7 +153,7 @@ def load_settings() -> Settings:
             max_body_bytes=_env_int("SHOPDESK_MAX_BODY_BYTES", 1024 * 1024),
             graceful_timeout_seconds=_env_int("SHOPDESK_GRACEFUL_TIMEOUT_SECONDS", 20),
         ),
-        authz_poll_seconds=float(_env("SHOPDESK_AUTHZ_POLL_SECONDS", "2.0") or 2.0),
+        authz_poll_seconds=_env_float("SHOPDESK_AUTHZ_POLL_SECONDS", 2.0),
     )
 
 

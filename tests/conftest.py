@@ -43,6 +43,7 @@ async def database(postgres_url: tuple[str, str]) -> AsyncIterator[TestDatabase]
 
 def make_settings(db: TestDatabase, data_dir: Path, **auth_overrides: object):  # type: ignore[no-untyped-def]
     base = load_settings()
+    auth_overrides = {"password_hashing": "fast-insecure", **auth_overrides}
     auth = dataclasses.replace(base.auth, signing_keys=TEST_SIGNING_KEYS,
                                login_max_failures_per_ip=1000, **auth_overrides)
     database = dataclasses.replace(base.database, url=db.owner_url, app_url=db.app_url)

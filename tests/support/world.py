@@ -106,3 +106,41 @@ class World:
         account = await self.user(prefix=role)
         await self.add_member(shop_id, account, role)
         return account
+
+    # -- helpers for the auditors' view (authz, audit) ----------------------------------
+
+    async def crew(self, shop_id: uuid.UUID, founder: Account) -> dict[str, Account]:
+        """One account per shop role in ``shop_id``, both firm roles and an outsider."""
+        crew = {"founder": founder}
+        for role in ("senior_admin", "admin", "agent", "verifier"):
+            crew[role] = await self.staff(shop_id, role)
+        for role in FirmRole:
+            crew[role.value] = await self.user(platform_role=role, prefix=role.value)
+        crew["outsider"] = await self.user(prefix="outsider")
+        return crew
+
+    async def set_wechat(self, shop_id: uuid.UUID, founder: Account, bound: bool) -> None:
+        """Bind or unbind the shop's WeChat account through the API, as its founder."""
+        response = await self.client.patch(f"/api/v1/shops/{shop_id}",
+                                           json={"wechat_bound": bound},
+                                           headers=founder.headers())
+        assert response.status_code == 200, response.text
+
+    async def suspend(self, shop_id: uuid.UUID, reason: str = "test") -> None:
+        """Suspend the shop through the API, as a platform admin."""
+        admin = await self.user(platform_role=FirmRole.PLATFORM_ADMIN, prefix="platform-admin")
+        response = await self.client.post(f"/api/v1/shops/{shop_id}/suspend",
+                                          json={"reason": reason}, headers=admin.headers())
+        assert response.status_code == 200, response.text
+
+    async def remove_member_directly(self, shop_id: uuid.UUID, account: Account) -> None:
+        """Mark a member removed without the members API (for tests of other features)."""
+
+        async def work(session):  # type: ignore[no-untyped-def]
+            await bind_shop(session, shop_id)
+            await session.execute(text(
+                "UPDATE shop_members SET status = 'removed', removed_at = now() "
+                "WHERE shop_id = :s AND user_id = :u"), {"s": shop_id, "u": account.id})
+            await record_change(session, "shop", shop_id=shop_id)
+
+        await self._commit(work)

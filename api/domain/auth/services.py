@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from api.auth.passwords import hash_password, needs_rehash, verify_password
 from api.auth.principal import Client
@@ -30,10 +31,11 @@ def _now() -> datetime:
 
 
 class LoginOutcome:
-    """A login's result: tokens to return, or the refusal to raise after commit.
+    """A login's result: tokens, or the refusal to answer with.
 
     Failed attempts must be *stored* (they feed the rate limit), so a failed login is not an
-    exception inside the transaction: the controller commits, then raises ``error``.
+    exception inside the transaction: the controller returns ``error`` as a response and the
+    transaction commits.
     """
 
     def __init__(self, tokens: TokenPair | None = None, error: ApiError | None = None):
@@ -41,7 +43,8 @@ class LoginOutcome:
         self.error = error
 
 
-async def _recent_failures(session: AsyncSession, column, value: str, since: datetime) -> int:  # type: ignore[no-untyped-def]
+async def _recent_failures(session: AsyncSession, column: InstrumentedAttribute[str], value: str,
+                           since: datetime) -> int:
     query = select(func.count()).select_from(LoginAttempt).where(
         column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.created_at >= since)
     return int((await session.execute(query)).scalar_one())
@@ -50,6 +53,7 @@ async def _recent_failures(session: AsyncSession, column, value: str, since: dat
 async def login(session: AsyncSession, tokens: TokenService, settings: AuthSettings, *,
                 email: str, password: str, client: Client, ip: str, ctx: AuditContext
                 ) -> LoginOutcome:
+    """Check the rate limits, then the password (an unknown email costs the same time)."""
     email = users.normalise_email(email)
     since = _now() - timedelta(seconds=settings.login_window_seconds)
     if (await _recent_failures(session, LoginAttempt.email, email, since)
@@ -84,9 +88,13 @@ async def _issue(session: AsyncSession, tokens: TokenService, settings: AuthSett
                  user_id: uuid.UUID, client: Client, family_id: uuid.UUID) -> TokenPair:
     access, expires = tokens.issue_access_token(str(user_id), client)
     raw = new_refresh_token()
+    # Stamped with this process's clock, like ``sessions_valid_after``: the two are compared,
+    # and the database's now() is the transaction's start, possibly before "log out everywhere".
+    now = _now()
     session.add(RefreshToken(
         id=uuid.uuid4(), user_id=user_id, family_id=family_id, token_hash=hash_refresh_token(raw),
-        client=client.value, expires_at=_now() + timedelta(seconds=settings.refresh_ttl_seconds)))
+        client=client.value, created_at=now,
+        expires_at=now + timedelta(seconds=settings.refresh_ttl_seconds)))
     await session.flush()
     return TokenPair(access_token=access, refresh_token=raw, token_type="Bearer",
                      expires_in=max(0, expires - int(time.time())), client=client,

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from litestar.di import NamedDependency
-from litestar.params import JSONBody
 from typing import Annotated, Literal
 
 from litestar import Controller, get, patch, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.audit.context import AuditContext
@@ -22,6 +21,7 @@ __all__ = ["FirmShopController", "ShopController", "to_read"]
 
 
 def to_read(shop: Shop) -> ShopRead:
+    """The API's view of a shop."""
     return ShopRead(
         id=shop.id, slug=shop.slug, name=shop.name, timezone=shop.timezone,
         wechat_bound=shop.wechat_bound, contact_seller_enabled=shop.contact_seller_enabled,
@@ -47,9 +47,9 @@ class FirmShopController(Controller):
     @get("/", **requires("shops:list"))
     async def list_shops(
         self, db_session: NamedDependency[AsyncSession],
-        limit: Annotated[int, Parameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-        cursor: str | None = None,
-        status: Literal["active", "suspended"] | None = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+        cursor: Annotated[str | None, QueryParameter()] = None,
+        status: Annotated[Literal["active", "suspended"] | None, QueryParameter()] = None,
     ) -> Page[ShopRead]:
         """Every shop the firm runs, ordered by slug."""
         page = await services.list_shops(db_session, limit=limit, cursor=cursor, status=status)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import available_timezones
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,15 +21,19 @@ from api.errors import ApiError
 from api.pagination import Page, decode_cursor, encode_cursor
 from rbac.policy_store import record_change
 
-__all__ = ["create_shop", "get_shop", "list_shops", "set_suspended", "update_shop"]
+__all__ = ["create_shop", "get_shop", "get_shops", "list_shops", "set_suspended", "update_shop"]
+
+
+@cache
+def _known_timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
 
 
 def _check_timezone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    # Only IANA names: ZoneInfo alone would also accept files like "localtime" or "posixrules".
+    if name not in _known_timezones() or name in {"localtime", "Factory"}:
         raise ApiError.unprocessable("shop.invalid_timezone", f"Unknown time zone {name!r}.",
-                                     timezone=name) from exc
+                                     timezone=name)
     return name
 
 
@@ -81,6 +86,14 @@ async def get_shop(session: AsyncSession, shop_id: uuid.UUID) -> Shop:
     if shop is None:
         raise ApiError.not_found("shop")
     return shop
+
+
+async def get_shops(session: AsyncSession, shop_ids: list[uuid.UUID]) -> dict[uuid.UUID, Shop]:
+    """The shops with these ids, by id (the registry is not shop-scoped)."""
+    if not shop_ids:
+        return {}
+    rows = (await session.execute(select(Shop).where(Shop.id.in_(shop_ids)))).scalars()
+    return {shop.id: shop for shop in rows}
 
 
 async def list_shops(session: AsyncSession, *, limit: int, cursor: str | None,

@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-from litestar.di import NamedDependency
 import uuid
 from typing import Any
 
-import msgspec
 from litestar import Controller, Request, get
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.principal import Principal
+from api.domain.shops import services as shops
 from api.domain.users import services
-from api.domain.users.schemas import UserRead
+from api.domain.users.schemas import Me, MyShop, UserRead
 from api.errors import ApiError
 from api.routing import requires
 from rbac.catalog import ACCOUNT_SELF
 
 __all__ = ["MeController"]
-
-
-class MyShop(msgspec.Struct):
-    shop_id: uuid.UUID
-    role: str
-
-
-class Me(msgspec.Struct):
-    user: UserRead
-    client: str
-    shops: list[MyShop]
 
 
 class MeController(Controller):
@@ -43,10 +32,15 @@ class MeController(Controller):
         user = await services.get_user(db_session, uuid.UUID(request.user.user_id))
         if user is None:
             raise ApiError(401, "auth.account_disabled", "This account no longer exists.")
-        shops = sorted(state.authz.policy.shops_of(request.user.user_id))
+        # Roles come from the live policy (what the guard decides with), never the token.
+        roles = {uuid.UUID(shop): role
+                 for shop, role in state.authz.policy.shops_of(request.user.user_id)}
+        found = await shops.get_shops(db_session, list(roles))
         return Me(
             user=UserRead(id=user.id, email=user.email, display_name=user.display_name,
                           phone=user.phone, platform_role=user.platform_role),
             client=request.user.client.value,
-            shops=[MyShop(shop_id=uuid.UUID(shop), role=role) for shop, role in shops],
+            shops=[MyShop(shop_id=shop.id, slug=shop.slug, name=shop.name, status=shop.status,
+                          role=roles[shop.id])
+                   for shop in sorted(found.values(), key=lambda s: s.slug)],
         )

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import msgspec
 
-__all__ = ["EMAIL", "PHONE", "PASSWORD", "UserRead"]
+__all__ = ["EMAIL", "PASSWORD", "PHONE", "Me", "MyShop", "UserRead"]
 
 # Deliberately plain: one "@", no spaces, a dot in the domain. Delivery proves the rest.
 EMAIL = Annotated[str, msgspec.Meta(min_length=3, max_length=320,
@@ -22,3 +22,19 @@ class UserRead(msgspec.Struct):
     display_name: str
     phone: str | None = None
     platform_role: str | None = None
+
+
+class MyShop(msgspec.Struct):
+    """One shop the user works in, and their role there."""
+
+    shop_id: uuid.UUID
+    slug: str
+    name: str
+    status: str
+    role: str
+
+
+class Me(msgspec.Struct):
+    user: UserRead
+    client: str
+    shops: list[MyShop]

@@ -37,10 +37,11 @@ async def create_user(
     password: str | None,
     display_name: str = "",
     phone: str | None = None,
-    platform_role: FirmRole | None = None,
+    platform_role: FirmRole | str | None = None,
 ) -> User:
     """Create a user; ``password=None`` makes an invited account that cannot sign in yet."""
     email = normalise_email(email)
+    role = FirmRole(platform_role) if platform_role is not None else None
     if await get_user_by_email(session, email) is not None:
         raise ApiError.conflict("user.email_taken", "A user with this email already exists.",
                                 email=email)
@@ -51,10 +52,10 @@ async def create_user(
     user = User(
         id=uuid.uuid4(), email=email, phone=phone, display_name=display_name,
         password_hash=hash_password(password) if password else None,
-        platform_role=platform_role.value if platform_role else None,
+        platform_role=role.value if role else None,
     )
     session.add(user)
     await session.flush()
-    if platform_role is not None:
+    if role is not None:
         await record_change(session, "user", user_id=user.id)
     return user

@@ -1,0 +1,78 @@
+"""Staff routes under ``/shops/{shop_id}/members``."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, delete, get, patch, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.domain.audit.context import AuditContext
+from api.domain.members import services
+from api.domain.members.deps import StaffActor, provide_staff_actor
+from api.domain.members.schemas import MemberAdd, MemberAdded, MemberRead, MemberRoleChange
+from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from api.routing import requires
+from rbac.catalog import ShopRole
+
+__all__ = ["MemberController", "to_read"]
+
+
+def _fields(row: services.MemberRow) -> dict[str, Any]:
+    member, user = row
+    return {"user_id": member.user_id, "email": user.email, "display_name": user.display_name,
+            "role": ShopRole(member.role), "status": member.status, "added_by": member.added_by,
+            "created_at": member.created_at, "removed_at": member.removed_at}
+
+
+def to_read(row: services.MemberRow) -> MemberRead:
+    return MemberRead(**_fields(row))
+
+
+class MemberController(Controller):
+    """A shop's staff: who works here, in which role (mounted under ``/shops/{shop_id}``)."""
+
+    path = "/members"
+    tags = ["members"]
+    dependencies = {"staff_actor": Provide(provide_staff_actor, sync_to_thread=False)}
+
+    @get("/", **requires("staff:read"))
+    async def list_members(
+        self, shop_session: NamedDependency[AsyncSession], staff_actor: NamedDependency[StaffActor],
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+        cursor: Annotated[str | None, QueryParameter()] = None,
+        include_removed: Annotated[bool, QueryParameter()] = False,
+    ) -> Page[MemberRead]:
+        """The shop's members in the order they joined; removed ones on request."""
+        page = await services.list_members(shop_session, staff_actor.shop_id, limit=limit,
+                                           cursor=cursor, include_removed=include_removed)
+        return Page(items=[to_read(row) for row in page.items], next_cursor=page.next_cursor)
+
+    @post("/", **requires("staff:add"))
+    async def add_member(self, shop_session: NamedDependency[AsyncSession],
+                         staff_actor: NamedDependency[StaffActor], data: JSONBody[MemberAdd],
+                         audit_context: NamedDependency[AuditContext]) -> MemberAdded:
+        """Add an existing account, or invite a new one by email, in a grantable role."""
+        added = await services.add_member(shop_session, staff_actor, data, audit_context)
+        return MemberAdded(**_fields(added.row), invited=added.invited, readded=added.readded)
+
+    @patch("/{user_id:uuid}", **requires("staff:change_role"))
+    async def change_role(self, shop_session: NamedDependency[AsyncSession],
+                          staff_actor: NamedDependency[StaffActor],
+                          user_id: FromPath[uuid.UUID], data: JSONBody[MemberRoleChange],
+                          audit_context: NamedDependency[AuditContext]) -> MemberRead:
+        """Give a member another role (never founder, never your own)."""
+        row = await services.change_role(shop_session, staff_actor, user_id, data.role,
+                                          audit_context)
+        return to_read(row)
+
+    @delete("/{user_id:uuid}", **requires("staff:remove"))
+    async def remove_member(self, shop_session: NamedDependency[AsyncSession],
+                            staff_actor: NamedDependency[StaffActor],
+                            user_id: FromPath[uuid.UUID],
+                            audit_context: NamedDependency[AuditContext]) -> None:
+        """Remove a member; their access to this shop ends with their next request."""
+        await services.remove_member(shop_session, staff_actor, user_id, audit_context)

@@ -1,0 +1,255 @@
+"""Staff lifecycle: list, add or invite, change role, remove (roles.md rules 1-3 and 6).
+
+Every change first locks the shop's row, so changes to one shop's staff run one at a time
+and the "at least one staff manager" count below cannot be raced (two senior admins
+removing each other: the second one sees the first removal). Every change journals an
+authorization change in the same transaction, so the guard of every process sees it on the
+caller's next request. Services never commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.domain.audit import services as audit
+from api.domain.audit.context import AuditContext
+from api.domain.members.deps import StaffActor
+from api.domain.members.models import ShopMember
+from api.domain.members.schemas import MemberAdd
+from api.domain.shops.models import Shop
+from api.domain.users import services as users
+from api.domain.users.models import User
+from api.errors import ApiError
+from api.pagination import Page, decode_cursor, encode_cursor
+from rbac.catalog import STAFF_MANAGER_ROLES, ShopRole
+from rbac.policy_store import record_change
+
+__all__ = ["AddedMember", "MemberRow", "add_member", "change_role", "list_members",
+           "remove_member"]
+
+_MANAGERS = sorted(role.value for role in STAFF_MANAGER_ROLES)
+
+
+class MemberRow(NamedTuple):
+    member: ShopMember
+    user: User
+
+
+class AddedMember(NamedTuple):
+    row: MemberRow
+    invited: bool
+    readded: bool
+
+
+# -- reading ------------------------------------------------------------------------------
+
+async def list_members(session: AsyncSession, shop_id: uuid.UUID, *, limit: int,
+                       cursor: str | None, include_removed: bool) -> Page[MemberRow]:
+    """The shop's staff in the order they joined, ``(created_at, user_id)``."""
+    after = _cursor_key(cursor)
+    query = (
+        select(ShopMember, User).join(User, User.id == ShopMember.user_id)
+        .where(ShopMember.shop_id == shop_id)
+        .order_by(ShopMember.created_at, ShopMember.user_id)
+        .limit(limit + 1)
+    )
+    if not include_removed:
+        query = query.where(ShopMember.status == "active")
+    if after is not None:
+        query = query.where(tuple_(ShopMember.created_at, ShopMember.user_id) > after)
+    rows = [MemberRow(m, u) for m, u in (await session.execute(query)).all()]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1].member if rows else None
+    next_cursor = encode_cursor([last.created_at.isoformat(), str(last.user_id)]) if more and last else None
+    return Page(items=rows, next_cursor=next_cursor)
+
+
+def _cursor_key(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+    key = decode_cursor(cursor, 2)
+    if key is None:
+        return None
+    try:
+        created_at = datetime.fromisoformat(key[0])
+        if created_at.tzinfo is None:
+            raise ValueError("naive timestamp")
+        return created_at, uuid.UUID(key[1])
+    except (TypeError, ValueError) as exc:
+        raise ApiError(400, "pagination.invalid_cursor", "The cursor is not valid.") from exc
+
+
+# -- changing -----------------------------------------------------------------------------
+
+async def add_member(session: AsyncSession, actor: StaffActor, data: MemberAdd,
+                     ctx: AuditContext) -> AddedMember:
+    """Add an existing account, invite a new one by email, or re-add a removed member."""
+    if (data.user_id is None) == (data.email is None):
+        raise ApiError.unprocessable("member.identity_ambiguous",
+                                     "Name the member by exactly one of user_id or email.")
+    shop = await _lock_shop(session, actor)
+    await _recheck_actor(session, actor, "staff:add")
+    _refuse_founder_grant(shop, data.role)
+    if actor.via_firm and data.role is not ShopRole.AGENT:
+        raise ApiError.forbidden("member.firm_places_agents_only",
+                                 "The firm places its people into shops as agents only.",
+                                 role=data.role.value)
+    user, invited = await _resolve_user(session, data)
+    member = await _member(session, actor.shop_id, user.id)
+    readded = member is not None
+    if member is not None and member.status == "active":
+        raise ApiError.conflict("member.already_member", "This user is already a member.",
+                                user_id=str(user.id), role=member.role)
+    if member is None:
+        member = ShopMember(shop_id=actor.shop_id, user_id=user.id, role=data.role.value,
+                            status="active", added_by=actor.user_id)
+        session.add(member)
+    else:
+        member.role, member.status, member.added_by = data.role.value, "active", actor.user_id
+        member.removed_at = member.removed_by = None
+    action = "member.readded" if readded else "member.invited" if invited else "member.added"
+    await _journal(session, actor, ctx, member, action,
+                   {"role": data.role.value, "via": "firm" if actor.via_firm else "shop"})
+    return AddedMember(MemberRow(member, user), invited, readded)
+
+
+async def change_role(session: AsyncSession, actor: StaffActor, user_id: uuid.UUID,
+                      role: ShopRole, ctx: AuditContext) -> MemberRow:
+    """Give an active member another grantable role."""
+    if user_id == actor.user_id:
+        raise ApiError.forbidden("member.self_role_change", "You cannot change your own role.")
+    shop = await _lock_shop(session, actor)
+    _refuse_founder_grant(shop, role)
+    member = await _active_target(session, actor, user_id)
+    if member.role == ShopRole.FOUNDER:
+        raise ApiError.conflict("member.founder_role_fixed", "The founder's role cannot change.")
+    if role not in STAFF_MANAGER_ROLES:
+        await _keep_a_staff_manager(session, member)
+    await _recheck_actor(session, actor, "staff:change_role")
+    if member.role == role:
+        return MemberRow(member, await _user(session, user_id))
+    previous, member.role = member.role, role.value
+    await _journal(session, actor, ctx, member, "member.role_changed",
+                   {"from": previous, "to": role.value})
+    return MemberRow(member, await _user(session, user_id))
+
+
+async def remove_member(session: AsyncSession, actor: StaffActor, user_id: uuid.UUID,
+                        ctx: AuditContext) -> None:
+    """Remove a member, keeping the row. Removing the founder is permanent for the shop."""
+    if user_id == actor.user_id:
+        raise ApiError.forbidden("member.self_removal",
+                                 "You cannot remove yourself; another staff manager must.")
+    shop = await _lock_shop(session, actor)
+    member = await _active_target(session, actor, user_id)
+    await _keep_a_staff_manager(session, member)
+    await _recheck_actor(session, actor, "staff:remove")
+    founder_removed = member.role == ShopRole.FOUNDER
+    if founder_removed:
+        shop.founder_removed = True  # rule 1: the shop never has a founder again
+    member.status, member.removed_at, member.removed_by = "removed", func.now(), actor.user_id
+    await _journal(session, actor, ctx, member, "member.removed",
+                   {"role": member.role, "founder_removed": founder_removed})
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+async def _lock_shop(session: AsyncSession, actor: StaffActor) -> Shop:
+    """Lock the shop's row: one staff change per shop at a time, until commit."""
+    shop = (await session.execute(
+        select(Shop).where(Shop.id == actor.shop_id).with_for_update())).scalar_one_or_none()
+    if shop is None:
+        raise ApiError.not_found("shop")
+    return shop
+
+
+async def _recheck_actor(session: AsyncSession, actor: StaffActor, permission: str) -> None:
+    """Refuse a caller whose staff role ended after the guard admitted it.
+
+    The guard decided before the lock was taken; another manager may have removed or demoted
+    this caller meanwhile. Called after ``_keep_a_staff_manager`` so that two managers
+    removing each other see the invariant's own code, ``member.last_staff_manager``.
+    """
+    if actor.via_firm:
+        return
+    role = (await session.execute(select(ShopMember.role).where(
+        ShopMember.shop_id == actor.shop_id, ShopMember.user_id == actor.user_id,
+        ShopMember.status == "active"))).scalar_one_or_none()
+    if role is None:
+        raise ApiError(404, "shop.not_found", "Shop not found.")
+    if role not in STAFF_MANAGER_ROLES:
+        raise ApiError(403, "permission.denied", "Your role lacks this permission.",
+                       {"permission": permission})
+
+
+def _refuse_founder_grant(shop: Shop, role: ShopRole) -> None:
+    if role is not ShopRole.FOUNDER:
+        return
+    if shop.founder_removed:
+        raise ApiError.conflict("member.founder_not_restorable",
+                                "This shop's founder was removed; a shop never gets one back.")
+    raise ApiError.unprocessable("member.founder_not_grantable",
+                                 "The founder is named at onboarding and cannot be granted.")
+
+
+async def _resolve_user(session: AsyncSession, data: MemberAdd) -> tuple[User, bool]:
+    if data.user_id is not None:
+        user = await users.get_user(session, data.user_id)
+        if user is None:
+            raise ApiError.unprocessable("member.user_not_found", "No user has this id.",
+                                         user_id=str(data.user_id))
+        return user, False
+    assert data.email is not None
+    existing = await users.get_user_by_email(session, data.email)
+    if existing is not None:
+        return existing, False
+    invited = await users.create_user(session, email=data.email, password=None,
+                                      display_name=data.display_name)
+    return invited, True
+
+
+async def _member(session: AsyncSession, shop_id: uuid.UUID, user_id: uuid.UUID
+                  ) -> ShopMember | None:
+    return (await session.execute(select(ShopMember).where(
+        ShopMember.shop_id == shop_id, ShopMember.user_id == user_id))).scalar_one_or_none()
+
+
+async def _active_target(session: AsyncSession, actor: StaffActor, user_id: uuid.UUID
+                         ) -> ShopMember:
+    member = await _member(session, actor.shop_id, user_id)
+    if member is None or member.status != "active":
+        raise ApiError.not_found("member")
+    return member
+
+
+async def _user(session: AsyncSession, user_id: uuid.UUID) -> User:
+    user = await users.get_user(session, user_id)
+    assert user is not None  # shop_members.user_id references users
+    return user
+
+
+async def _keep_a_staff_manager(session: AsyncSession, leaving: ShopMember) -> None:
+    """Refuse if ``leaving`` is the shop's last active founder or senior admin (rule 2)."""
+    if leaving.role not in STAFF_MANAGER_ROLES:
+        return
+    others = (await session.execute(
+        select(func.count()).select_from(ShopMember).where(
+            ShopMember.shop_id == leaving.shop_id, ShopMember.status == "active",
+            ShopMember.role.in_(_MANAGERS), ShopMember.user_id != leaving.user_id))).scalar_one()
+    if others == 0:
+        raise ApiError.conflict("member.last_staff_manager",
+                                "The shop must keep at least one founder or senior admin.")
+
+
+async def _journal(session: AsyncSession, actor: StaffActor, ctx: AuditContext,
+                   member: ShopMember, action: str, details: dict[str, Any]) -> None:
+    """Flush the change, journal it for every process's policy, and audit it."""
+    await session.flush()
+    await record_change(session, "shop", shop_id=actor.shop_id)
+    await audit.record(session, ctx, shop_id=actor.shop_id, action=action,
+                       target=str(member.user_id), details=details)
+    await session.refresh(member)

@@ -1,0 +1,84 @@
+"""Auth fixtures: a second app with small login limits, and a crafted-token helper."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from litestar import Litestar
+
+from api.app import create_app
+from tests.conftest import TEST_SIGNING_KEYS, make_settings
+from tests.support.database import TestDatabase
+
+
+@contextlib.asynccontextmanager
+async def running(app: Litestar) -> AsyncIterator[Litestar]:
+    """Run ``app``'s lifespan on this loop (in one task, as its task group needs)."""
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def lifespan() -> None:
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(lifespan())
+    await asyncio.wait({task, asyncio.create_task(started.wait())},
+                       return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        task.result()
+    try:
+        yield app
+    finally:
+        stop.set()
+        await task
+
+
+@pytest.fixture
+async def strict_client(database: TestDatabase) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of an app allowing 3 failures per account and 4 per IP, from a fresh IP."""
+    settings = make_settings(database, Path(tempfile.mkdtemp(prefix="shopdesk-strict-")))
+    settings = dataclasses.replace(settings, auth=dataclasses.replace(
+        settings.auth, login_max_failures_per_account=3, login_max_failures_per_ip=4))
+    app = create_app(settings, database_url=database.app_url, start_policy_listener=False)
+    ip = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    async with running(app):
+        transport = httpx.ASGITransport(app=app, client=(ip, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://shopdesk.test") as http:
+            http.ip = ip  # type: ignore[attr-defined]
+            yield http
+
+
+KEYS = dict(pair.split(":") for pair in TEST_SIGNING_KEYS.split(","))
+NEWEST_KID, OLDER_KID = list(KEYS)
+
+
+@pytest.fixture
+def forge(settings):  # type: ignore[no-untyped-def]
+    """Sign arbitrary claims: ``forge(user_id, kid=..., secret=..., alg=..., **claims)``.
+
+    A claim given as ``None`` is left out.
+    """
+
+    def make(user_id: str, *, kid: str = NEWEST_KID, secret: str | None = None,
+             alg: str = "HS256", **overrides: Any) -> str:
+        now = time.time()
+        payload = {"sub": user_id, "cli": "web", "jti": uuid.uuid4().hex, "iat": now,
+                   "exp": int(now) + 600, "iss": settings.auth.issuer,
+                   "aud": settings.auth.audience, **overrides}
+        payload = {k: v for k, v in payload.items() if v is not None}
+        key = secret if secret is not None else KEYS.get(kid, "x" * 48)
+        return jwt.encode(payload, key if alg != "none" else None, algorithm=alg,
+                          headers={"kid": kid})
+
+    return make
