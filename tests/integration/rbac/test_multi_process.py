@@ -122,3 +122,40 @@ async def test_logout_everywhere_through_one_process_cuts_tokens_on_the_other(wo
         return r.status_code == 401 and r.json()["code"] == "auth.session_revoked"
 
     assert await _until(revoked_on_b) < 1.0
+
+
+async def test_member_removed_through_one_process_is_refused_by_the_other(world: World, clients) -> None:  # type: ignore[no-untyped-def]
+    a, b = clients
+    shop_id, founder = await world.shop()
+    agent = await world.staff(shop_id, "agent")
+    agent_on_b = await _login(b, agent)
+    assert (await b.get(f"/api/v1/shops/{shop_id}/authz/matrix", headers=agent_on_b)).status_code == 403
+
+    removed = await a.delete(f"/api/v1/shops/{shop_id}/members/{agent.id}",
+                             headers=await _login(a, founder))
+    assert removed.status_code == 204, removed.text
+
+    async def unknown_on_b() -> bool:
+        r = await b.get(f"/api/v1/shops/{shop_id}/authz/matrix", headers=agent_on_b)
+        return r.status_code == 404 and r.json()["code"] == "shop.not_found"
+
+    assert await _until(unknown_on_b) < 1.0
+
+
+async def test_role_change_through_one_process_is_enforced_by_the_other(world: World, clients) -> None:  # type: ignore[no-untyped-def]
+    a, b = clients
+    shop_id, founder = await world.shop()
+    admin = await world.staff(shop_id, "admin")
+    admin_on_b = await _login(b, admin)
+    members_url = f"/api/v1/shops/{shop_id}/members"
+    assert (await b.get(members_url, headers=admin_on_b)).status_code == 200
+
+    changed = await a.patch(f"{members_url}/{admin.id}", json={"role": "agent"},
+                            headers=await _login(a, founder))
+    assert changed.status_code == 200, changed.text
+
+    async def refused_on_b() -> bool:
+        r = await b.get(members_url, headers=admin_on_b)
+        return r.status_code == 403 and r.json()["details"]["permission"] == "staff:read"
+
+    assert await _until(refused_on_b) < 1.0
