@@ -17,9 +17,9 @@ def firm_route_handlers() -> list[Any]:
 
 def shop_route_handlers() -> list[Any]:
     """Everything here gets ``shop_session``: a session bound to the shop in the path."""
+    from api.domain.audit.controllers import AuditController
+    from api.domain.authz.controllers import AuthzController
     from api.domain.members.controllers import MemberController
     from api.domain.shops.controllers import ShopController
-    from api.domain.authz.controllers import AuthzController
-    from api.domain.audit.controllers import AuditController
 
     return [ShopController, MemberController, AuthzController, AuditController]

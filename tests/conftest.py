@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import pytest
 import httpx
+import pytest
 from litestar import Litestar
 
 from api.app import create_app
 from api.settings import load_settings
+from tests.support.apps import http_client, running
 from tests.support.database import (
     TestDatabase,
     create_test_database,
@@ -58,31 +58,13 @@ def settings(database: TestDatabase):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 async def app(settings, database: TestDatabase) -> AsyncIterator[Litestar]:  # type: ignore[no-untyped-def]
-    application = create_app(settings, database_url=database.app_url)
-    # The app runs on the suite's own event loop (Litestar's test client would use a thread
-    # of its own), so tests can reach its engine and policy runtime directly. The lifespan
-    # lives in one task of its own: its task group must start and end in the same task.
-    started, stop = asyncio.Event(), asyncio.Event()
-
-    async def run_lifespan() -> None:
-        async with application.lifespan():
-            started.set()
-            await stop.wait()
-
-    task = asyncio.create_task(run_lifespan())
-    await asyncio.wait({task, asyncio.create_task(started.wait())},
-                       return_when=asyncio.FIRST_COMPLETED)
-    if task.done():
-        task.result()  # start-up failed: raise its error here
-    yield application
-    stop.set()
-    await task
+    async with running(create_app(settings, database_url=database.app_url)) as application:
+        yield application
 
 
 @pytest.fixture(scope="session")
 async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://shopdesk.test") as http:
+    async with http_client(app) as http:
         yield http
 
 

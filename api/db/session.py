@@ -12,11 +12,11 @@ caller to. Shop-scoped handlers take ``shop_session``, never ``db_session``.
 
 from __future__ import annotations
 
-from litestar.di import NamedDependency
 from collections.abc import AsyncGenerator
 
 from litestar.connection import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.shop_context import bind_shop

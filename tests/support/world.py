@@ -10,8 +10,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from litestar import Litestar
 import httpx
+from litestar import Litestar
 from sqlalchemy import text
 
 from api.db.shop_context import bind_shop

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import dataclasses
 import tempfile
 import time
@@ -15,33 +13,11 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from litestar import Litestar
 
 from api.app import create_app
 from tests.conftest import TEST_SIGNING_KEYS, make_settings
+from tests.support.apps import running
 from tests.support.database import TestDatabase
-
-
-@contextlib.asynccontextmanager
-async def running(app: Litestar) -> AsyncIterator[Litestar]:
-    """Run ``app``'s lifespan on this loop (in one task, as its task group needs)."""
-    started, stop = asyncio.Event(), asyncio.Event()
-
-    async def lifespan() -> None:
-        async with app.lifespan():
-            started.set()
-            await stop.wait()
-
-    task = asyncio.create_task(lifespan())
-    await asyncio.wait({task, asyncio.create_task(started.wait())},
-                       return_when=asyncio.FIRST_COMPLETED)
-    if task.done():
-        task.result()
-    try:
-        yield app
-    finally:
-        stop.set()
-        await task
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from rbac.catalog import FirmRole
 from tests.integration.members.helpers import (
     assert_error,
     audit_entries,
@@ -13,7 +14,6 @@ from tests.integration.members.helpers import (
     shop_path,
 )
 from tests.support.world import PASSWORD, World
-from rbac.catalog import FirmRole
 
 
 async def test_founder_lists_active_members_with_their_accounts(world: World) -> None:

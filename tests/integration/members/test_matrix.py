@@ -11,7 +11,6 @@ The shops and accounts are built once per module; each test only sends requests.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,6 +24,7 @@ from litestar import Litestar, get
 from api.app import create_app
 from api.routing import requires
 from rbac.catalog import FIRM_ROLE_GRANTS, MATRIX, SHOP_ROLES, Cell, FirmRole, ShopRole
+from tests.support.apps import http_client, running
 from tests.support.database import TestDatabase
 from tests.support.world import Account, World
 
@@ -46,27 +46,9 @@ def _probe(permission: str) -> Any:
 
 
 @asynccontextmanager
-async def running(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
-    """Run ``app``'s lifespan in a task of its own (as the suite's ``app`` fixture does)."""
-    started, stop = asyncio.Event(), asyncio.Event()
-
-    async def run_lifespan() -> None:
-        async with app.lifespan():
-            started.set()
-            await stop.wait()
-
-    task = asyncio.create_task(run_lifespan())
-    await asyncio.wait({task, asyncio.create_task(started.wait())},
-                       return_when=asyncio.FIRST_COMPLETED)
-    if task.done():
-        task.result()
-    try:
-        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50001))
-        async with httpx.AsyncClient(transport=transport, base_url="http://shopdesk.test") as http:
-            yield http
-    finally:
-        stop.set()
-        await task
+async def running_with_client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    async with running(app), http_client(app, port=50001) as http:
+        yield http
 
 
 @dataclass
@@ -84,7 +66,7 @@ class Cast:
 async def probe_world(settings, database: TestDatabase) -> AsyncIterator[World]:  # type: ignore[no-untyped-def]
     app = create_app(settings, database_url=database.app_url,
                      extra_shop_route_handlers=[_probe(p) for p in PERMISSIONS])
-    async with running(app) as http:
+    async with running_with_client(app) as http:
         yield World(app, http)
 
 

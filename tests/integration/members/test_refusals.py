@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 import pytest
-
-from dataclasses import dataclass
 
 from rbac.catalog import FirmRole
 from tests.integration.members.helpers import (

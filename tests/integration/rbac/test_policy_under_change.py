@@ -93,8 +93,7 @@ class Scenario:
         return async_sessionmaker(self.engine, expire_on_commit=False)
 
     async def apply(self, op: tuple, rollback: bool) -> None:  # type: ignore[type-arg]
-        kind, shop_i = op[0], op[1]
-        shop = self.shops[shop_i]
+        shop = self.shops[op[1]]
         expected = self._expected_after(op)
         session = self._sessions()()
         try:
