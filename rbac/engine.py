@@ -5,9 +5,13 @@ and then kept current by small, idempotent, version-guarded updates on the event
 Decisions are cached per shop; any change to a shop drops that shop's cache, and a change
 to a firm role drops everything.
 
-Known pycasbin pitfalls and how this module avoids them:
-- a grouping added twice and removed once stays in force: groupings are applied as a
-  *difference* against the members map, so a present grouping is never added again;
+Groupings live only in the enforcer's role manager (``g`` is answered from its links), and
+``members`` is their source of truth. Known pycasbin pitfalls and how this module avoids them:
+- a grouping added twice and removed once stays in force: links are changed as a
+  *difference* against ``members``, so a present link is never added again;
+- adding or removing one grouping scans the model's whole grouping list (100k entries at
+  10k shops): links go straight to the role manager, per shop, never through that list;
+- the default name matcher makes every new role scan all roles of its shop: it is off;
 - an in-memory change that outlives a rolled-back transaction: nothing here changes until
   the change is committed and read back from the journal (see ``rbac.runtime``);
 - a full load blocks the event loop: ``build`` runs off the loop and the result is swapped in.
@@ -38,7 +42,10 @@ logger = logging.getLogger(__name__)
 
 def new_enforcer() -> casbin.FastEnforcer:
     """A Casbin enforcer on our model whose ``p`` lines are indexed by permission."""
-    return casbin.FastEnforcer(str(MODEL_PATH), cache_key_order=[0])
+    enforcer = casbin.FastEnforcer(str(MODEL_PATH), cache_key_order=[0])
+    # Names are plain ids, never patterns: exact matching only.
+    enforcer.get_role_manager().matching_func = None
+    return enforcer
 
 
 @dataclass(slots=True)
@@ -50,6 +57,12 @@ class Snapshot:
     groupings: list[tuple[str, str, str]]  # (user, role, shop)
     shops: list[ShopState]
     users: list[UserState]
+
+    def release(self) -> None:
+        """Empty the lists piece by piece (see ``PolicyEngine.dismantle`` for why)."""
+        for items in (self.groupings, self.shops, self.users):
+            while items:
+                del items[-1000:]
 
 
 @dataclass(slots=True)
@@ -69,18 +82,15 @@ class PolicyEngine:
         p_policy = enforcer.get_model().model["p"]["p"].policy
         for line in snapshot.lines:
             p_policy.append([line.perm, line.role, line.cond])
+        links = enforcer.get_role_manager()
         members: dict[str, dict[str, str]] = {}
         for user, role, shop in snapshot.groupings:
             members.setdefault(shop, {})[user] = role
-        g_policy = enforcer.get_model().model["g"]["g"].policy
-        # Appending straight to the model avoids pycasbin's per-line duplicate scan, which
-        # is quadratic; the source rows are unique by (shop, user) already.
-        g_policy.extend([user, role, shop] for shop, by_user in members.items()
-                        for user, role in by_user.items())
+            links.add_link(user, role, shop)  # rows are unique by (shop, user) already
         users = {u.user_id: u for u in snapshot.users}
-        g_policy.extend([u.user_id, u.platform_role, FIRM_DOMAIN] for u in snapshot.users
-                        if u.platform_role)
-        enforcer.build_role_links()
+        for u in snapshot.users:
+            if u.platform_role:
+                links.add_link(u.user_id, u.platform_role, FIRM_DOMAIN)
         return cls(enforcer=enforcer, lines=list(snapshot.lines),
                    shops={s.shop_id: s for s in snapshot.shops}, users=users, members=members)
 
@@ -102,22 +112,24 @@ class PolicyEngine:
         old = self.users.get(state.user_id)
         old_role = old.platform_role if old else None
         if old_role != state.platform_role:
+            links = self.enforcer.get_role_manager()
             if old_role:
-                self.enforcer.remove_grouping_policy(state.user_id, old_role, FIRM_DOMAIN)
+                links.delete_link(state.user_id, old_role, FIRM_DOMAIN)
             if state.platform_role:
-                self.enforcer.add_grouping_policy(state.user_id, state.platform_role, FIRM_DOMAIN)
+                links.add_link(state.user_id, state.platform_role, FIRM_DOMAIN)
         self.users[state.user_id] = state
         # A firm role reaches every shop, so every cached decision may be stale.
         self._cache.clear()
         self._cached = 0
 
     def _replace_groupings(self, shop: str, old: dict[str, str], new: dict[str, str]) -> None:
+        links = self.enforcer.get_role_manager()
         for user, role in old.items():
             if new.get(user) != role:
-                self.enforcer.remove_grouping_policy(user, role, shop)
+                links.delete_link(user, role, shop)
         for user, role in new.items():
             if old.get(user) != role:
-                self.enforcer.add_grouping_policy(user, role, shop)
+                links.add_link(user, role, shop)
 
     def _drop_cache(self, shop: str) -> None:
         dropped = self._cache.pop(shop, None)
@@ -156,6 +168,11 @@ class PolicyEngine:
                 return Decision(False, Reason.UNKNOWN_SHOP)
             wechat = "bound" if shop.wechat_bound else "unbound"
             status = shop.status
+        if (domain != FIRM_DOMAIN and user_id not in self.members.get(domain, ())
+                and not self._has_firm_role(user_id)):
+            # Neither a member nor firm staff: nothing in the policy can allow it, and asking
+            # Casbin would make its role manager remember every stranger it was asked about.
+            return Decision(False, Reason.NOT_MEMBER)
         allowed, rule = self.enforce(perm, user_id, domain, client, wechat, status)
         if allowed:
             role = rule[1]
@@ -168,6 +185,10 @@ class PolicyEngine:
         """The raw Casbin call, with ``p`` lines narrowed to this permission."""
         with fast_policy_filter(self.enforcer.get_model().model["p"]["p"].policy, perm):
             return self.enforcer.enforce_ex(perm, user_id, domain, client, wechat, status)
+
+    def _has_firm_role(self, user_id: str) -> bool:
+        user = self.users.get(user_id)
+        return user is not None and user.platform_role is not None
 
     def _explain_denial(self, perm: str, user_id: str, domain: str, client: str, wechat: str,
                         status: str) -> Decision:
@@ -190,6 +211,23 @@ class PolicyEngine:
         if cell is Cell.MOBILE and client != "mobile":
             return Decision(False, Reason.MOBILE_ONLY, role=role)
         return Decision(False, Reason.PERMISSION_MISSING, role=role)
+
+    def dismantle(self) -> None:
+        """Break the role manager's reference cycles so the engine frees without a collection.
+
+        Runs in a worker thread. Everything is released item by item: freeing a whole large
+        container is one C call that holds the GIL, and the event loop would wait for it.
+        """
+        domains = self.enforcer.get_role_manager()
+        while domains.rm_map:
+            _, manager = domains.rm_map.popitem()
+            while manager.all_roles:
+                _, role = manager.all_roles.popitem()
+                role.roles.clear()
+                role.users.clear()
+        for container in (domains.all_links, self._cache, self.members, self.shops, self.users):
+            while container:
+                container.popitem()
 
     # -- reads for the auditors' view ---------------------------------------------------------
 

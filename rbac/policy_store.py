@@ -165,7 +165,7 @@ async def fetch_user(conn: AsyncConnection, user_id: str) -> UserState | None:
     return _user(row) if row else None
 
 
-_BATCH = 5000
+_BATCH = 1000
 
 
 async def iter_shops(conn: AsyncConnection) -> AsyncIterator[list[ShopState]]:
