@@ -73,6 +73,7 @@ class PolicyEngine:
     users: dict[str, UserState] = field(default_factory=dict)
     members: dict[str, dict[str, str]] = field(default_factory=dict)  # shop -> user -> role
     _cache: dict[str, dict[tuple[str, str, str], Decision]] = field(default_factory=dict)
+    _conditions: dict[tuple[str, str], str] = field(default_factory=dict)  # (perm, role) -> cond
     _cached: int = 0
 
     @classmethod
@@ -92,7 +93,8 @@ class PolicyEngine:
             if u.platform_role:
                 links.add_link(u.user_id, u.platform_role, FIRM_DOMAIN)
         return cls(enforcer=enforcer, lines=list(snapshot.lines),
-                   shops={s.shop_id: s for s in snapshot.shops}, users=users, members=members)
+                   shops={s.shop_id: s for s in snapshot.shops}, users=users, members=members,
+                   _conditions={(line.perm, line.role): line.cond for line in snapshot.lines})
 
     # -- updates (event loop only) -------------------------------------------------------
 
@@ -175,6 +177,7 @@ class PolicyEngine:
             return Decision(False, Reason.NOT_MEMBER)
         allowed, rule = self.enforce(perm, user_id, domain, client, wechat, status)
         if allowed:
+            rule = self._shop_rule(perm, user_id, domain, client, wechat, status) or rule
             role = rule[1]
             return Decision(True, Reason.ALLOWED, role=role, rule=tuple(rule),
                             via="firm" if role in _FIRM_ROLES else "shop")
@@ -185,6 +188,20 @@ class PolicyEngine:
         """The raw Casbin call, with ``p`` lines narrowed to this permission."""
         with fast_policy_filter(self.enforcer.get_model().model["p"]["p"].policy, perm):
             return self.enforcer.enforce_ex(perm, user_id, domain, client, wechat, status)
+
+    def _shop_rule(self, perm: str, user_id: str, domain: str, client: str, wechat: str,
+                   status: str) -> list[str] | None:
+        """The caller's own shop-role line, when it grants ``perm`` too.
+
+        Casbin reports whichever matching line it met first; for a shop member who is also
+        firm staff the shop role is the truer explanation (and what the staff rules use).
+        """
+        role = self.members.get(domain, {}).get(user_id)
+        cond = self._conditions.get((perm, role)) if role and status == "active" else None
+        if cond == "always" or (cond == "wechat" and wechat == "bound") or (
+                cond == "mobile" and client == "mobile"):
+            return [perm, role, cond]
+        return None
 
     def _has_firm_role(self, user_id: str) -> bool:
         user = self.users.get(user_id)

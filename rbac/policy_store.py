@@ -108,13 +108,14 @@ async def fetch_version(conn: AsyncConnection) -> int:
     return int((await conn.execute(text("SELECT version FROM authz_state WHERE id = 1"))).scalar_one())
 
 
-async def fetch_changes_since(conn: AsyncConnection, version: int) -> list[JournalEntry]:
+async def fetch_changes_since(conn: AsyncConnection, version: int,
+                              limit: int) -> list[JournalEntry]:
     rows = await conn.execute(
         text(
             "SELECT version, kind, shop_id, user_id FROM authz_changes "
-            "WHERE version > :version ORDER BY version"
+            "WHERE version > :version ORDER BY version LIMIT :limit"
         ),
-        {"version": version},
+        {"version": version, "limit": limit},
     )
     return [
         JournalEntry(

@@ -31,6 +31,8 @@ from rbac.engine import PolicyEngine, Snapshot
 __all__ = ["AuthzRuntime", "RuntimeStats"]
 
 logger = logging.getLogger(__name__)
+# Past this many pending changes a process rebuilds (off the loop) instead of replaying.
+_MAX_REPLAY = 500
 
 
 @dataclass(slots=True)
@@ -51,6 +53,7 @@ class AuthzRuntime:
         self._lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
         self._listener: asyncpg.Connection | None = None
+        self._wake = asyncio.Event()
         self.policy: PolicyEngine | None = None
         self.version = 0
         self.stats = RuntimeStats()
@@ -61,6 +64,7 @@ class AuthzRuntime:
         await self.rebuild()
         if self._listen_dsn:
             self._tasks.append(asyncio.create_task(self._listen_forever(), name="authz-listen"))
+            self._tasks.append(asyncio.create_task(self._apply_forever(), name="authz-apply"))
         if self._poll_seconds > 0:
             self._tasks.append(asyncio.create_task(self._poll_forever(), name="authz-poll"))
 
@@ -135,9 +139,11 @@ class AuthzRuntime:
         needs_rebuild = False
         async with self._lock:
             async with self._engine.connect() as conn:
-                entries = await store.fetch_changes_since(conn, self.version)
+                entries = await store.fetch_changes_since(conn, self.version, _MAX_REPLAY + 1)
                 if entries and entries[0].version != self.version + 1:
                     needs_rebuild = True  # the journal was pruned past us
+                elif len(entries) > _MAX_REPLAY:
+                    needs_rebuild = True  # far behind: one rebuild beats a long replay
                 else:
                     for entry in entries:
                         if entry.kind == "policy":
@@ -163,18 +169,28 @@ class AuthzRuntime:
     # -- background ------------------------------------------------------------------------
 
     def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        # Runs inside asyncpg's protocol callback: only note that there is work. A burst of
+        # notifications becomes one catch-up, done by the long-lived apply task.
         self.stats.notifications += 1
         try:
             version = int(json.loads(payload)["version"])
         except (ValueError, KeyError, TypeError):
             version = self.version + 1
         if version > self.version:
-            asyncio.get_running_loop().create_task(self._safe_catch_up())
+            self._wake.set()
 
-    async def _safe_catch_up(self) -> None:
+    async def _apply_forever(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            await self.apply_committed()
+
+    async def apply_committed(self) -> None:
+        """Catch up, logging instead of raising: callers have already committed their change,
+        and a failed replay is retried by the next notification or poll."""
         try:
             await self.catch_up()
-        except Exception:  # a failed replay is retried by the next poll
+        except Exception:
             logger.exception("authz catch-up failed")
 
     async def _listen_forever(self) -> None:
@@ -184,7 +200,7 @@ class AuthzRuntime:
                 self._listener = await asyncpg.connect(self._listen_dsn)
                 await self._listener.add_listener(store.CHANNEL, self._on_notify)
                 # Anything committed while we were not listening is in the journal.
-                await self._safe_catch_up()
+                self._wake.set()
                 while not self._listener.is_closed():
                     await asyncio.sleep(1.0)
             except asyncio.CancelledError:
