@@ -70,10 +70,10 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _with_session(app_url: URL, settings: Settings, work):  # type: ignore[no-untyped-def]
+async def _with_session(url: URL, settings: Settings, work):  # type: ignore[no-untyped-def]
     from api.db.engine import create_engine, create_sessionmaker
 
-    engine = create_engine(app_url, settings.database)
+    engine = create_engine(url, settings.database)
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
             return await work(session)
@@ -88,6 +88,7 @@ def _cli_context():  # type: ignore[no-untyped-def]
 
 
 def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
+    from api.db.urls import to_asyncpg_url
     from api.domain.users.services import create_user
     from api.errors import ApiError
     from rbac.catalog import FirmRole
@@ -102,6 +103,11 @@ def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     db = prepare_database(settings)
     role = FirmRole(args.platform_role) if args.platform_role else None
+    # The API role may not write users.platform_role: firm roles are granted by the owner.
+    if role is not None and not db.owner_url:
+        print("error: --platform-role needs the owner's DATABASE_URL", file=sys.stderr)
+        return 2
+    url = to_asyncpg_url(db.owner_url) if db.owner_url else db.app_url
 
     async def work(session):  # type: ignore[no-untyped-def]
         return await create_user(session, email=args.email, password=password,
@@ -109,7 +115,7 @@ def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
                                  platform_role=role)
 
     try:
-        user = asyncio.run(_with_session(db.app_url, settings, work))
+        user = asyncio.run(_with_session(url, settings, work))
     except ApiError as exc:
         print(f"error: {exc.code}: {exc.message}", file=sys.stderr)
         return 1

@@ -14,7 +14,7 @@ import msgspec
 
 from api.errors import ApiError
 
-__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "Page", "decode_cursor", "encode_cursor"]
+__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "Page", "decode_cursor", "encode_cursor", "invalid_cursor"]
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -24,6 +24,11 @@ T = TypeVar("T")
 class Page(msgspec.Struct, Generic[T]):
     items: list[T]
     next_cursor: str | None
+
+
+def invalid_cursor() -> ApiError:
+    """The one refusal for a cursor this API did not issue (or no longer understands)."""
+    return ApiError(400, "pagination.invalid_cursor", "The cursor is not valid.")
 
 
 def encode_cursor(key: list[Any]) -> str:
@@ -39,7 +44,7 @@ def decode_cursor(cursor: str | None, arity: int) -> list[Any] | None:
         padded = cursor + "=" * (-len(cursor) % 4)
         key = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "pagination.invalid_cursor", "The cursor is not valid.") from exc
+        raise invalid_cursor() from exc
     if not isinstance(key, list) or len(key) != arity:
-        raise ApiError(400, "pagination.invalid_cursor", "The cursor is not valid.")
+        raise invalid_cursor()
     return key

@@ -8,11 +8,12 @@ __all__ = ["firm_route_handlers", "shop_route_handlers"]
 
 
 def firm_route_handlers() -> list[Any]:
+    from api.domain.audit.controllers import FirmAuditController
     from api.domain.auth.controllers import AuthController
     from api.domain.shops.controllers import FirmShopController
     from api.domain.users.controllers import MeController
 
-    return [AuthController, MeController, FirmShopController]
+    return [AuthController, MeController, FirmShopController, FirmAuditController]
 
 
 def shop_route_handlers() -> list[Any]:

@@ -96,7 +96,7 @@ async def seed(owner_dsn: str, members: int) -> Seeded:
                 await conn.execute("SELECT set_config('app.shop_id', $1, true)", str(shop))
                 rows = [(shop, owner, "founder", start)]
                 rows += [(shop, user, role, start + timedelta(minutes=i + 1))
-                         for i, (user, role) in enumerate(zip(staff, _roles(len(staff))))]
+                         for i, (user, role) in enumerate(zip(staff, _roles(len(staff)), strict=True))]
                 await conn.executemany(
                     "INSERT INTO shop_members (shop_id, user_id, role, created_at) "
                     "VALUES ($1, $2, $3, $4)", rows)
@@ -231,11 +231,6 @@ def run(db: BenchDatabase, seeded: Seeded, args: argparse.Namespace, work: Path)
         shopdesk = [str(Path(sys.executable).parent / "shopdesk")]
         targets.append(_start_shopdesk(stack, "(b) ShopDesk /members", shopdesk, env,
                                        work / "shopdesk.log", seeded, bare_rows))
-        if args.variant:
-            targets.append(_start_shopdesk(
-                stack, f"(c) (b) + {args.variant}", [sys.executable, "-m", "bench.variants"],
-                {**env, "BENCH_VARIANTS": args.variant}, work / "variant.log", seeded,
-                bare_rows))
         print(f"rows: every target returns the same {len(bare_rows)} members in the same order")
 
         for _ in range(args.rounds):
@@ -300,7 +295,7 @@ def _report(targets: list[Target], args: argparse.Namespace, db: BenchDatabase) 
     base = targets[0].runs
     print()
     for t in targets[1:]:
-        ratios = [float(b["rps"]) / float(a["rps"]) for a, b in zip(base, t.runs) if a["rps"]]
+        ratios = [float(b["rps"]) / float(a["rps"]) for a, b in zip(base, t.runs, strict=True) if a["rps"]]
         ratio = _median(ratios)
         verdict = "meets" if ratio >= TARGET_RATIO else "BELOW"
         print(f"ratio {t.label[:3]}/(a) req/s: {ratio:.2f}  ({verdict} the target of >= "
@@ -324,8 +319,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--members", type=int, default=50)
     parser.add_argument("--log-level", default="INFO", help="ShopDesk's SHOPDESK_LOG_LEVEL")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds (median)")
-    parser.add_argument("--variant", help="also measure ShopDesk with bench.variants patches, "
-                        "e.g. no-pre-ping,core-members")
     parser.add_argument("--profile", action="store_true", help="extra pass under py-spy")
     parser.add_argument("--keep-profile", type=Path, help="copy py-spy's raw stacks here")
     args = parser.parse_args(argv)

@@ -2,14 +2,16 @@
 
 Routes declare ``opt={"permission": "<key>"}`` (or ``opt={"public": True}``). For a route
 under ``/shops/{shop_id}`` the decision is for that shop; otherwise for the firm domain.
-A route that declares nothing is refused: deny by default.
+A route that declares nothing is refused: deny by default, and so is a route under a shop
+that declares ``account:self`` (which admits anyone signed in).
 
 Refusals, in the order a caller meets them:
 - the shop does not exist, or the caller is not (or no longer) a member: 404, so that
   nobody learns another shop's objects exist;
 - the shop is suspended; a verifier on the web client; a WeChat-only permission in a shop
   without WeChat; a missing permission: 403 naming the permission.
-Every refusal is written to the audit log.
+Every refusal is written to the audit log: into the shop's chain, except those of callers
+with no place in the shop (unknown shop, not a member), which go to the firm's chain.
 """
 
 from __future__ import annotations
@@ -27,7 +29,16 @@ from rbac.decision import Decision, Reason
 from rbac.engine import FIRM_DOMAIN
 from rbac.runtime import AuthzRuntime
 
-__all__ = ["PERMISSION_KEY", "PUBLIC_KEY", "ShopScope", "permission_guard", "route_permission"]
+__all__ = [
+    "PERMISSION_KEY",
+    "PUBLIC_KEY",
+    "SCOPE_STATE_KEY",
+    "ShopScope",
+    "check_session",
+    "is_automatic_options",
+    "permission_guard",
+    "route_permission",
+]
 
 PERMISSION_KEY = "permission"
 PUBLIC_KEY = "public"
@@ -74,25 +85,35 @@ def check_session(runtime: AuthzRuntime, principal: Principal) -> None:
         raise ApiError(401, "auth.session_revoked", "This session was signed out. Sign in again.")
 
 
-def _is_automatic_options(connection: ASGIConnection, handler: BaseRouteHandler) -> bool:
-    # Litestar answers OPTIONS itself (the Allow header); it exposes no data.
-    return (connection.scope.get("method") == "OPTIONS"
-            and getattr(handler, "handler_name", "") == "options_handler"
-            and handler.http_methods == {"OPTIONS"})
+def is_automatic_options(handler: object) -> bool:
+    """Whether ``handler`` is Litestar's own OPTIONS answer (the Allow header; no data)."""
+    return (getattr(handler, "handler_name", "") == "options_handler"
+            and getattr(handler, "http_methods", None) == {"OPTIONS"})
+
+
+# Refusals of strangers go to the firm's chain: a shop's chain records what its own staff
+# (and the firm's roles) tried, and nobody outside can flood it.
+_FIRM_CHAIN_REASONS = frozenset({Reason.UNKNOWN_SHOP, Reason.NOT_MEMBER})
 
 
 async def permission_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-    if handler.opt.get(PUBLIC_KEY) or _is_automatic_options(connection, handler):
+    if handler.opt.get(PUBLIC_KEY) or (
+            connection.scope.get("method") == "OPTIONS" and is_automatic_options(handler)):
         return
     permission = route_permission(handler)
     if permission is None:
         raise ApiError(403, "permission.undeclared", "This route declares no permission.")
+    shop_id: UUID | None = connection.path_params.get("shop_id")
+    if permission == ACCOUNT_SELF and shop_id is not None:
+        # account:self admits every signed-in caller; under a shop it would skip membership.
+        raise ApiError(403, "permission.not_shop_scoped",
+                       "This route's permission cannot be used under a shop.",
+                       {"permission": permission})
     principal: Principal = connection.user
     runtime: AuthzRuntime = connection.app.state.authz
     check_session(runtime, principal)
     if permission == ACCOUNT_SELF:
         return
-    shop_id: UUID | None = connection.path_params.get("shop_id")
     domain = str(shop_id) if shop_id is not None else FIRM_DOMAIN
     assert runtime.policy is not None
     decision = runtime.policy.decide(permission, principal.user_id, domain, principal.client)
@@ -104,7 +125,9 @@ async def permission_guard(connection: ASGIConnection, handler: BaseRouteHandler
     status, code, message = _REFUSALS[decision.reason]
     from api.domain.audit.denials import record_denial  # the audit feature owns the write
 
-    await record_denial(connection, principal, permission, decision,
-                        shop_id if decision.reason is not Reason.UNKNOWN_SHOP else None)
-    details = {"permission": permission} if status == 403 else {}
-    raise ApiError(status, code, message, details)
+    details = {"permission": permission, "reason": decision.reason.value, "role": decision.role}
+    if decision.reason in _FIRM_CHAIN_REASONS:
+        await record_denial(connection, None, {**details, "shop_id": str(shop_id)}, principal)
+    else:
+        await record_denial(connection, shop_id, details, principal)
+    raise ApiError(status, code, message, {"permission": permission} if status == 403 else {})

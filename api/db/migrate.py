@@ -34,7 +34,11 @@ def _check_role_name(name: str) -> str:
 
 
 async def ensure_roles(conn: asyncpg.Connection, app_role: str, app_password: str | None) -> None:
-    """Create the API's role (no ownership, no RLS bypass) and the loader role if absent."""
+    """Create the API's role (no ownership, no RLS bypass) and the loader role if absent.
+
+    Also takes the default ``TEMPORARY`` and ``CREATE ON SCHEMA public`` privileges away from
+    ``PUBLIC``. Every statement is idempotent.
+    """
     app_role = _check_role_name(app_role)
     loader = _check_role_name(loader_role_for(app_role))
     for role, login in ((app_role, "LOGIN"), (loader, "NOLOGIN")):
@@ -51,6 +55,10 @@ async def ensure_roles(conn: asyncpg.Connection, app_role: str, app_password: st
         await conn.execute(f"ALTER ROLE {app_role} PASSWORD {quoted}")
     database = await conn.fetchval("SELECT quote_ident(current_database())")
     await conn.execute(f"GRANT CONNECT ON DATABASE {database} TO {app_role}")
+    # No role but the owner may create objects: a temporary table or a table in public
+    # named like ours would shadow it for any SQL that resolves names through search_path.
+    await conn.execute(f"REVOKE TEMPORARY ON DATABASE {database} FROM PUBLIC")
+    await conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
 
 
 def alembic_config(owner_url: str, app_role: str) -> Config:

@@ -2,9 +2,11 @@
 
 ``provide_db_session`` is a generator dependency: Litestar runs the code after ``yield``
 once the handler has returned and the response is built, before it is sent. A handler
-that raised gets a rollback instead. If the transaction journalled an authorization
-change, this process's policy is brought up to date before the response leaves, so the
-caller's next request already sees the change.
+that raised gets a rollback instead; if what it raised was a refusal (403, 409), the refusal
+is then audited in a transaction of its own, in the shop the guard admitted the caller to
+(or the firm's chain), since the rollback took any record of it along. If the transaction
+journalled an authorization change, this process's policy is brought up to date before the
+response leaves, so the caller's next request already sees the change.
 
 ``provide_shop_session`` is the same session bound to the shop the guard admitted the
 caller to. Shop-scoped handlers take ``shop_session``, never ``db_session``.
@@ -13,6 +15,7 @@ caller to. Shop-scoped handlers take ``shop_session``, never ``db_session``.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from uuid import UUID
 
 from litestar.connection import Request
 from litestar.datastructures import State
@@ -20,6 +23,7 @@ from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.shop_context import bind_shop
+from api.domain.audit.denials import AUDITED_REFUSAL_STATUSES, record_refusal
 from api.errors import ApiError
 from rbac.guard import SCOPE_STATE_KEY, ShopScope
 from rbac.policy_store import PENDING_KEY
@@ -27,22 +31,33 @@ from rbac.policy_store import PENDING_KEY
 __all__ = ["provide_db_session", "provide_shop_scope", "provide_shop_session"]
 
 
-async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:
+async def provide_db_session(state: State, request: Request) -> AsyncGenerator[AsyncSession, None]:
     session: AsyncSession = state.sessionmaker()
     committed = False
+    refusal: ApiError | None = None
     try:
         yield session
         if session.in_transaction():
             await session.commit()
         committed = True
-    except BaseException:
+    except BaseException as exc:
         await session.rollback()
+        if isinstance(exc, ApiError) and exc.status in AUDITED_REFUSAL_STATUSES:
+            refusal = exc
         raise
     finally:
         pending = session.info.pop(PENDING_KEY, None)
         await session.close()
+        if refusal is not None:
+            # After close: the audit write takes a connection of its own from the pool.
+            await record_refusal(request, _admitted_shop(request), refusal)
     if committed and pending:
         await state.authz.catch_up()
+
+
+def _admitted_shop(request: Request) -> UUID | None:
+    scope = request.scope.get("state", {}).get(SCOPE_STATE_KEY)
+    return scope.shop_id if isinstance(scope, ShopScope) else None
 
 
 def provide_shop_scope(request: Request) -> ShopScope:

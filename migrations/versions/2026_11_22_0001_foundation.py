@@ -3,7 +3,7 @@
 Every shop-owned table gets row-level security, enabled and forced, keyed on
 ``NULLIF(current_setting('app.shop_id', true), '')``. The API's role owns nothing and cannot
 bypass RLS; it gets exactly the privileges each table needs (the audit log: insert and
-select only). Keys that matter for a later distribution by ``shop_id`` include it.
+select only; users: no column that grants a firm role or disables an account). Keys that matter for a later distribution by ``shop_id`` include it.
 
 Revision ID: 0001
 Revises:
@@ -182,7 +182,7 @@ def upgrade() -> None:
         prev_hash bytea, shop_id uuid, seq bigint, id uuid, occurred_at timestamptz,
         actor_id uuid, client text, ip text, request_id text, action text, outcome text,
         target text, details jsonb
-    ) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+    ) RETURNS bytea LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, public, pg_temp AS $$
         SELECT sha256(prev_hash || convert_to(concat_ws(chr(31),
             shop_id::text, seq::text, id::text,
             to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
@@ -191,7 +191,12 @@ def upgrade() -> None:
             details::text), 'UTF8'))
     $$;
 
-    CREATE FUNCTION audit_log_chain() RETURNS trigger LANGUAGE plpgsql AS $$
+    -- The trigger runs as the caller, so nothing the caller controls may steer it: a fixed
+    -- search_path with pg_temp last and a qualified table (a temporary "audit_log" would
+    -- otherwise shadow the real one and choose seq and prev_hash), and the entry's id and
+    -- time always its own (a caller cannot backdate an entry or reuse an id).
+    CREATE FUNCTION audit_log_chain() RETURNS trigger LANGUAGE plpgsql
+    SET search_path = pg_catalog, public, pg_temp AS $$
     DECLARE
         last_seq bigint;
         last_hash bytea;
@@ -199,11 +204,12 @@ def upgrade() -> None:
         -- Serialise appends per shop so two writers never take the same link.
         PERFORM pg_advisory_xact_lock(hashtextextended('audit:' || NEW.shop_id::text, 0));
         SELECT a.seq, a.hash INTO last_seq, last_hash
-          FROM audit_log a WHERE a.shop_id = NEW.shop_id ORDER BY a.seq DESC LIMIT 1;
+          FROM public.audit_log a WHERE a.shop_id = NEW.shop_id ORDER BY a.seq DESC LIMIT 1;
         NEW.seq := coalesce(last_seq, 0) + 1;
         NEW.prev_hash := coalesce(last_hash, decode(repeat('00', 32), 'hex'));
-        NEW.occurred_at := date_trunc('microseconds', NEW.occurred_at);
-        NEW.hash := audit_entry_digest(NEW.prev_hash, NEW.shop_id, NEW.seq, NEW.id,
+        NEW.id := gen_random_uuid();
+        NEW.occurred_at := date_trunc('microseconds', clock_timestamp());
+        NEW.hash := public.audit_entry_digest(NEW.prev_hash, NEW.shop_id, NEW.seq, NEW.id,
             NEW.occurred_at, NEW.actor_id, NEW.client, NEW.ip, NEW.request_id, NEW.action,
             NEW.outcome, NEW.target, NEW.details);
         RETURN NEW;
@@ -243,7 +249,14 @@ def upgrade() -> None:
 
     _sql(f"""
     GRANT USAGE ON SCHEMA public TO {app_role};
-    GRANT SELECT, INSERT, UPDATE ON users, refresh_tokens, shops, shop_members TO {app_role};
+    -- A firm role reaches every shop, so only the owner grants one (the CLI); the API
+    -- writes only the columns sign-up, sign-in and "log out everywhere" need.
+    GRANT SELECT ON users TO {app_role};
+    GRANT INSERT (id, email, phone, display_name, password_hash, is_active, created_at,
+        updated_at) ON users TO {app_role};
+    GRANT UPDATE (display_name, phone, password_hash, sessions_valid_after, updated_at)
+        ON users TO {app_role};
+    GRANT SELECT, INSERT, UPDATE ON refresh_tokens, shops, shop_members TO {app_role};
     GRANT SELECT, INSERT, DELETE ON login_attempts TO {app_role};
     GRANT SELECT ON authz_role_permissions TO {app_role};
     GRANT SELECT, UPDATE ON authz_state TO {app_role};

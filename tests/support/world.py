@@ -13,8 +13,11 @@ from typing import Any
 import httpx
 from litestar import Litestar
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from api.db.shop_context import bind_shop
+from api.db.urls import to_asyncpg_url
 from api.domain.audit.context import AuditContext
 from api.domain.shops.schemas import FounderSpec, ShopCreate
 from api.domain.shops.services import create_shop
@@ -47,9 +50,28 @@ class World:
     def runtime(self):  # type: ignore[no-untyped-def]
         return self.app.state.authz
 
-    async def _commit(self, work):  # type: ignore[no-untyped-def]
+    @property
+    def owner_url(self) -> str:
+        """The database owner's URL (in the suite's settings, ``DATABASE_URL`` is the owner)."""
+        return self.app.state.settings.database.url
+
+    async def _commit(self, work, *, as_owner: bool = False):  # type: ignore[no-untyped-def]
+        if as_owner:
+            return await self._commit_as_owner(work)
         async with self.app.state.sessionmaker() as session, session.begin():
             result = await work(session)
+        await self.runtime.catch_up()
+        return result
+
+    async def _commit_as_owner(self, work):  # type: ignore[no-untyped-def]
+        # The API role may not write users.platform_role: only the owner grants firm roles.
+        engine = create_async_engine(to_asyncpg_url(self.owner_url), poolclass=NullPool)
+        try:
+            async with (async_sessionmaker(engine, expire_on_commit=False)() as session,
+                        session.begin()):
+                result = await work(session)
+        finally:
+            await engine.dispose()
         await self.runtime.catch_up()
         return result
 
@@ -61,7 +83,7 @@ class World:
             return await create_user(session, email=email, password=PASSWORD,
                                      platform_role=platform_role)
 
-        user = await self._commit(work)
+        user = await self._commit(work, as_owner=platform_role is not None)
         account = Account(user.id, email)
         if login:
             await self.login(account, "web")

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from api.errors import ApiError
-from api.pagination import decode_cursor, encode_cursor
+from api.pagination import decode_cursor, encode_cursor, invalid_cursor
 
 
 @given(st.lists(st.one_of(st.text(), st.integers(), st.booleans(), st.none()), min_size=1,
@@ -35,3 +35,13 @@ def test_any_text_either_decodes_or_is_refused_cleanly(cursor: str) -> None:
         decode_cursor(cursor, 1)
     except ApiError as refused:
         assert refused.code == "pagination.invalid_cursor"
+
+
+def test_every_invalid_cursor_refusal_is_the_same_error() -> None:
+    refused = invalid_cursor()
+    assert (refused.status, refused.code, refused.message) == (
+        400, "pagination.invalid_cursor", "The cursor is not valid.")
+    with pytest.raises(ApiError) as decoded:
+        decode_cursor("%%%", 1)
+    assert (decoded.value.status, decoded.value.code, decoded.value.message) == (
+        refused.status, refused.code, refused.message)

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db.shop_context import FIRM_SCOPE, bind_shop
 from api.domain.audit.context import AuditContext
 from api.domain.audit.models import AuditEntry
 from api.errors import ApiError
-from api.pagination import Page, decode_cursor, encode_cursor
+from api.pagination import Page, decode_cursor, encode_cursor, invalid_cursor
 
-__all__ = ["list_entries", "record"]
+__all__ = ["AuditQuery", "list_entries", "list_firm_entries", "record"]
 
 _INSERT = text(
     "INSERT INTO audit_log (shop_id, seq, actor_id, client, ip, request_id, action, outcome, "
@@ -37,8 +40,6 @@ async def record(
 
     The caller's transaction must be bound to ``shop_id`` (RLS checks it on insert).
     """
-    import json
-
     await session.execute(_INSERT, {
         "shop_id": shop_id, "actor_id": ctx.actor_id, "client": ctx.client, "ip": ctx.ip,
         "request_id": ctx.request_id, "action": action, "outcome": outcome, "target": target,
@@ -46,40 +47,50 @@ async def record(
     })
 
 
-async def list_entries(
-    session: AsyncSession,
-    shop_id: uuid.UUID,
-    *,
-    limit: int,
-    cursor: str | None,
-    actor_id: uuid.UUID | None = None,
-    action: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> Page[AuditEntry]:
+@dataclass(frozen=True, slots=True)
+class AuditQuery:
+    """Which page of a chain to read: ``since`` inclusive, ``until`` exclusive."""
+
+    limit: int
+    cursor: str | None = None
+    actor_id: uuid.UUID | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+async def list_entries(session: AsyncSession, shop_id: uuid.UUID, query: AuditQuery
+                       ) -> Page[AuditEntry]:
     """A page of ``shop_id``'s log, newest first (the session must be bound to that shop).
 
-    ``since`` is inclusive and ``until`` exclusive; the cursor carries the last ``seq``.
+    The cursor carries the last ``seq``.
     """
+    since, until = query.since, query.until
     if since is not None and until is not None and since >= until:
         raise ApiError.unprocessable("audit.invalid_range", "'since' must be before 'until'.",
                                      since=since.isoformat(), until=until.isoformat())
-    after = decode_cursor(cursor, 1)
-    query = (select(AuditEntry).where(AuditEntry.shop_id == shop_id)
-             .order_by(AuditEntry.seq.desc()).limit(limit + 1))
+    after = decode_cursor(query.cursor, 1)
+    statement = (select(AuditEntry).where(AuditEntry.shop_id == shop_id)
+                 .order_by(AuditEntry.seq.desc()).limit(query.limit + 1))
     if after is not None:
         if type(after[0]) is not int:  # bool is an int to isinstance
-            raise ApiError(400, "pagination.invalid_cursor", "The cursor is not valid.")
-        query = query.where(AuditEntry.seq < after[0])
-    if actor_id is not None:
-        query = query.where(AuditEntry.actor_id == actor_id)
-    if action is not None:
-        query = query.where(AuditEntry.action == action)
+            raise invalid_cursor()
+        statement = statement.where(AuditEntry.seq < after[0])
+    if query.actor_id is not None:
+        statement = statement.where(AuditEntry.actor_id == query.actor_id)
+    if query.action is not None:
+        statement = statement.where(AuditEntry.action == query.action)
     if since is not None:
-        query = query.where(AuditEntry.occurred_at >= since)
+        statement = statement.where(AuditEntry.occurred_at >= since)
     if until is not None:
-        query = query.where(AuditEntry.occurred_at < until)
-    rows = list((await session.execute(query)).scalars())
-    more = len(rows) > limit
-    rows = rows[:limit]
+        statement = statement.where(AuditEntry.occurred_at < until)
+    rows = list((await session.execute(statement)).scalars())
+    more = len(rows) > query.limit
+    rows = rows[:query.limit]
     return Page(items=rows, next_cursor=encode_cursor([rows[-1].seq]) if more else None)
+
+
+async def list_firm_entries(session: AsyncSession, query: AuditQuery) -> Page[AuditEntry]:
+    """A page of the firm's own chain (sign-ins, onboarding, strangers' refusals)."""
+    await bind_shop(session, FIRM_SCOPE)
+    return await list_entries(session, FIRM_SCOPE, query)

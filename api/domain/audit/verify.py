@@ -15,9 +15,10 @@ import uuid
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db.shop_context import FIRM_SCOPE, bind_shop
 from api.domain.audit.schemas import ChainProblem, ChainReport
 
-__all__ = ["verify_chain"]
+__all__ = ["verify_chain", "verify_firm_chain"]
 
 GENESIS = bytes(32)  # the trigger's prev_hash for seq 1
 
@@ -67,3 +68,9 @@ async def verify_chain(session: AsyncSession, shop_id: uuid.UUID) -> ChainReport
         last_hash=bytes(last.hash).hex() if last else None,
         problems=problems,
     )
+
+
+async def verify_firm_chain(session: AsyncSession) -> ChainReport:
+    """Check the firm's own chain."""
+    await bind_shop(session, FIRM_SCOPE)
+    return await verify_chain(session, FIRM_SCOPE)

@@ -6,7 +6,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -50,11 +50,24 @@ async def _recent_failures(session: AsyncSession, column: InstrumentedAttribute[
     return int((await session.execute(query)).scalar_one())
 
 
+async def _serialise_attempts(session: AsyncSession, email: str, ip: str) -> None:
+    """Make concurrent sign-ins for one account, or from one IP, run one at a time.
+
+    Without this, parallel wrong guesses all count the failures before any of them commits
+    and all get through. Transaction-scoped advisory locks are released at commit; email and
+    IP are always taken in this order, so two attempts cannot deadlock.
+    """
+    for key in (f"login:email:{email}", f"login:ip:{ip}"):
+        await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                              {"key": key})
+
+
 async def login(session: AsyncSession, tokens: TokenService, settings: AuthSettings, *,
                 email: str, password: str, client: Client, ip: str, ctx: AuditContext
                 ) -> LoginOutcome:
     """Check the rate limits, then the password (an unknown email costs the same time)."""
     email = users.normalise_email(email)
+    await _serialise_attempts(session, email, ip)
     since = _now() - timedelta(seconds=settings.login_window_seconds)
     if (await _recent_failures(session, LoginAttempt.email, email, since)
             >= settings.login_max_failures_per_account
@@ -65,7 +78,9 @@ async def login(session: AsyncSession, tokens: TokenService, settings: AuthSetti
             {"retry_after_seconds": settings.login_window_seconds}))
 
     user = await users.get_user_by_email(session, email)
-    ok = user is not None and verify_password(user.password_hash, password)
+    # Always run argon2 (against a dummy hash for an unknown email): skipping it would let
+    # response times tell which emails have accounts.
+    ok = verify_password(user.password_hash if user else None, password) and user is not None
     session.add(LoginAttempt(email=email, ip=ip, succeeded=ok))
     await bind_shop(session, FIRM_SCOPE)
     if not ok or user is None:

@@ -31,7 +31,7 @@ from api.domain.authz.schemas import (
 from api.errors import ApiError
 from rbac.catalog import FIRM_PERMISSIONS, MATRIX, SHOP_ROLES, Cell, FirmRole
 from rbac.engine import FIRM_DOMAIN, MODEL_PATH, PolicyEngine
-from rbac.guard import PERMISSION_KEY, PUBLIC_KEY
+from rbac.guard import PERMISSION_KEY, PUBLIC_KEY, is_automatic_options
 from rbac.policy_store import ShopState
 from rbac.runtime import AuthzRuntime
 
@@ -99,18 +99,12 @@ def _route_permission(opt: dict[str, object]) -> str | None:
     return str(permission) if permission is not None else None
 
 
-def _is_automatic_options(handler: object) -> bool:
-    # Same test as the guard's: Litestar's own OPTIONS answer, added to every path.
-    return (getattr(handler, "handler_name", "") == "options_handler"
-            and getattr(handler, "http_methods", None) == {"OPTIONS"})
-
-
 def route_map(app: Litestar) -> list[RouteEntry]:
     """Method, path and permission of every HTTP route the app serves."""
     entries = [
         RouteEntry(method=method, path=route.path, permission=_route_permission(handler.opt))
         for route in app.routes if isinstance(route, HTTPRoute)
-        for handler in route.route_handlers if not _is_automatic_options(handler)
+        for handler in route.route_handlers if not is_automatic_options(handler)
         for method in sorted(handler.http_methods)
     ]
     return sorted(entries, key=lambda e: (e.path, e.method))

@@ -22,14 +22,14 @@ __all__ = ["MemberController", "to_read"]
 
 
 def _fields(row: services.MemberRow) -> dict[str, Any]:
-    member, user = row
-    return {"user_id": member.user_id, "email": user.email, "display_name": user.display_name,
-            "role": ShopRole(member.role), "status": member.status, "added_by": member.added_by,
-            "created_at": member.created_at, "removed_at": member.removed_at}
+    return {**row._asdict(), "role": ShopRole(row.role)}
 
 
 def to_read(row: services.MemberRow) -> MemberRead:
-    return MemberRead(**_fields(row))
+    # Spelled out rather than ``**_fields(row)``: this runs once per row of the busiest list.
+    return MemberRead(user_id=row.user_id, email=row.email, display_name=row.display_name,
+                      role=ShopRole(row.role), status=row.status, added_by=row.added_by,
+                      created_at=row.created_at, removed_at=row.removed_at)
 
 
 class MemberController(Controller):

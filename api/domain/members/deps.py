@@ -16,16 +16,15 @@ __all__ = ["StaffActor", "provide_staff_actor"]
 class StaffActor:
     """The caller the guard admitted to ``shop_id`` for a staff permission.
 
-    ``via_firm`` is true when a firm role (platform_admin) let the caller in rather than a
-    role in this shop; such a caller may only place agents (roles.md, firm roles).
+    It says nothing about *why* the caller was admitted: the members service reads the
+    caller's standing (staff manager here, or platform admin placing agents) from the
+    database under the shop's lock.
     """
 
     shop_id: uuid.UUID
     user_id: uuid.UUID
-    via_firm: bool
 
 
 def provide_staff_actor(shop_scope: NamedDependency[ShopScope]) -> StaffActor:
     return StaffActor(shop_id=shop_scope.shop_id,
-                      user_id=uuid.UUID(shop_scope.principal.user_id),
-                      via_firm=shop_scope.decision.via == "firm")
+                      user_id=uuid.UUID(shop_scope.principal.user_id))

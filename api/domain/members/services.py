@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, NamedTuple
+from enum import Enum
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,23 +22,47 @@ from api.domain.audit.context import AuditContext
 from api.domain.members.deps import StaffActor
 from api.domain.members.models import ShopMember
 from api.domain.members.schemas import MemberAdd
-from api.domain.shops.models import Shop
+from api.domain.shops import services as shops
 from api.domain.users import services as users
 from api.domain.users.models import User
 from api.errors import ApiError
-from api.pagination import Page, decode_cursor, encode_cursor
-from rbac.catalog import STAFF_MANAGER_ROLES, ShopRole
+from api.pagination import Page, decode_cursor, encode_cursor, invalid_cursor
+from rbac.catalog import STAFF_MANAGER_ROLES, FirmRole, ShopRole
 from rbac.policy_store import record_change
+
+if TYPE_CHECKING:
+    from api.domain.shops.models import Shop
 
 __all__ = ["AddedMember", "MemberRow", "add_member", "change_role", "list_members",
            "remove_member"]
 
 _MANAGERS = sorted(role.value for role in STAFF_MANAGER_ROLES)
+_MEMBER_CODES = users.IdentityCodes("member", "member.identity_ambiguous", "member.user_not_found")
 
 
 class MemberRow(NamedTuple):
-    member: ShopMember
-    user: User
+    """One member as the API shows it: the membership and the account's name and email."""
+
+    user_id: uuid.UUID
+    email: str
+    display_name: str
+    role: str
+    status: str
+    added_by: uuid.UUID | None
+    created_at: datetime
+    removed_at: datetime | None
+
+    @classmethod
+    def of(cls, member: ShopMember, user: User) -> MemberRow:
+        return cls(member.user_id, user.email, user.display_name, member.role, member.status,
+                   member.added_by, member.created_at, member.removed_at)
+
+
+class Standing(Enum):
+    """Why the caller may change this shop's staff, decided under the shop's lock."""
+
+    STAFF_MANAGER = "shop"  # an active founder or senior admin of this shop
+    FIRM = "firm"  # a platform admin with no managing role here: places agents only
 
 
 class AddedMember(NamedTuple):
@@ -52,8 +77,12 @@ async def list_members(session: AsyncSession, shop_id: uuid.UUID, *, limit: int,
                        cursor: str | None, include_removed: bool) -> Page[MemberRow]:
     """The shop's staff in the order they joined, ``(created_at, user_id)``."""
     after = _cursor_key(cursor)
+    # Only the columns the response shows: this is the busiest read of the API.
     query = (
-        select(ShopMember, User).join(User, User.id == ShopMember.user_id)
+        select(ShopMember.user_id, User.email, User.display_name, ShopMember.role,
+               ShopMember.status, ShopMember.added_by, ShopMember.created_at,
+               ShopMember.removed_at)
+        .join(User, User.id == ShopMember.user_id)
         .where(ShopMember.shop_id == shop_id)
         .order_by(ShopMember.created_at, ShopMember.user_id)
         .limit(limit + 1)
@@ -62,10 +91,10 @@ async def list_members(session: AsyncSession, shop_id: uuid.UUID, *, limit: int,
         query = query.where(ShopMember.status == "active")
     if after is not None:
         query = query.where(tuple_(ShopMember.created_at, ShopMember.user_id) > after)
-    rows = [MemberRow(m, u) for m, u in (await session.execute(query)).all()]
+    rows = [MemberRow._make(row) for row in (await session.execute(query)).all()]
     more = len(rows) > limit
     rows = rows[:limit]
-    last = rows[-1].member if rows else None
+    last = rows[-1] if rows else None
     next_cursor = encode_cursor([last.created_at.isoformat(), str(last.user_id)]) if more and last else None
     return Page(items=rows, next_cursor=next_cursor)
 
@@ -80,7 +109,7 @@ def _cursor_key(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
             raise ValueError("naive timestamp")
         return created_at, uuid.UUID(key[1])
     except (TypeError, ValueError) as exc:
-        raise ApiError(400, "pagination.invalid_cursor", "The cursor is not valid.") from exc
+        raise invalid_cursor() from exc
 
 
 # -- changing -----------------------------------------------------------------------------
@@ -88,17 +117,16 @@ def _cursor_key(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
 async def add_member(session: AsyncSession, actor: StaffActor, data: MemberAdd,
                      ctx: AuditContext) -> AddedMember:
     """Add an existing account, invite a new one by email, or re-add a removed member."""
-    if (data.user_id is None) == (data.email is None):
-        raise ApiError.unprocessable("member.identity_ambiguous",
-                                     "Name the member by exactly one of user_id or email.")
-    shop = await _lock_shop(session, actor)
-    await _recheck_actor(session, actor, "staff:add")
+    shop = await shops.lock_shop(session, actor.shop_id)
+    standing = await _standing(session, actor, "staff:add")
     _refuse_founder_grant(shop, data.role)
-    if actor.via_firm and data.role is not ShopRole.AGENT:
+    if standing is Standing.FIRM and data.role is not ShopRole.AGENT:
         raise ApiError.forbidden("member.firm_places_agents_only",
                                  "The firm places its people into shops as agents only.",
                                  role=data.role.value)
-    user, invited = await _resolve_user(session, data)
+    user, invited = await users.find_or_invite(session, user_id=data.user_id, email=data.email,
+                                               display_name=data.display_name,
+                                               codes=_MEMBER_CODES)
     member = await _member(session, actor.shop_id, user.id)
     readded = member is not None
     if member is not None and member.status == "active":
@@ -113,8 +141,8 @@ async def add_member(session: AsyncSession, actor: StaffActor, data: MemberAdd,
         member.removed_at = member.removed_by = None
     action = "member.readded" if readded else "member.invited" if invited else "member.added"
     await _journal(session, actor, ctx, member, action,
-                   {"role": data.role.value, "via": "firm" if actor.via_firm else "shop"})
-    return AddedMember(MemberRow(member, user), invited, readded)
+                   {"role": data.role.value, "via": standing.value})
+    return AddedMember(MemberRow.of(member, user), invited, readded)
 
 
 async def change_role(session: AsyncSession, actor: StaffActor, user_id: uuid.UUID,
@@ -122,20 +150,20 @@ async def change_role(session: AsyncSession, actor: StaffActor, user_id: uuid.UU
     """Give an active member another grantable role."""
     if user_id == actor.user_id:
         raise ApiError.forbidden("member.self_role_change", "You cannot change your own role.")
-    shop = await _lock_shop(session, actor)
+    shop = await shops.lock_shop(session, actor.shop_id)
     _refuse_founder_grant(shop, role)
     member = await _active_target(session, actor, user_id)
     if member.role == ShopRole.FOUNDER:
         raise ApiError.conflict("member.founder_role_fixed", "The founder's role cannot change.")
     if role not in STAFF_MANAGER_ROLES:
         await _keep_a_staff_manager(session, member)
-    await _recheck_actor(session, actor, "staff:change_role")
+    await _require_staff_manager(session, actor, "staff:change_role")
     if member.role == role:
-        return MemberRow(member, await _user(session, user_id))
+        return MemberRow.of(member, await _user(session, user_id))
     previous, member.role = member.role, role.value
     await _journal(session, actor, ctx, member, "member.role_changed",
                    {"from": previous, "to": role.value})
-    return MemberRow(member, await _user(session, user_id))
+    return MemberRow.of(member, await _user(session, user_id))
 
 
 async def remove_member(session: AsyncSession, actor: StaffActor, user_id: uuid.UUID,
@@ -144,10 +172,10 @@ async def remove_member(session: AsyncSession, actor: StaffActor, user_id: uuid.
     if user_id == actor.user_id:
         raise ApiError.forbidden("member.self_removal",
                                  "You cannot remove yourself; another staff manager must.")
-    shop = await _lock_shop(session, actor)
+    shop = await shops.lock_shop(session, actor.shop_id)
     member = await _active_target(session, actor, user_id)
     await _keep_a_staff_manager(session, member)
-    await _recheck_actor(session, actor, "staff:remove")
+    await _require_staff_manager(session, actor, "staff:remove")
     founder_removed = member.role == ShopRole.FOUNDER
     if founder_removed:
         shop.founder_removed = True  # rule 1: the shop never has a founder again
@@ -158,32 +186,37 @@ async def remove_member(session: AsyncSession, actor: StaffActor, user_id: uuid.
 
 # -- helpers ------------------------------------------------------------------------------
 
-async def _lock_shop(session: AsyncSession, actor: StaffActor) -> Shop:
-    """Lock the shop's row: one staff change per shop at a time, until commit."""
-    shop = (await session.execute(
-        select(Shop).where(Shop.id == actor.shop_id).with_for_update())).scalar_one_or_none()
-    if shop is None:
-        raise ApiError.not_found("shop")
-    return shop
-
-
-async def _recheck_actor(session: AsyncSession, actor: StaffActor, permission: str) -> None:
-    """Refuse a caller whose staff role ended after the guard admitted it.
+async def _standing(session: AsyncSession, actor: StaffActor, permission: str) -> Standing:
+    """Decide, from the database and under the shop's lock, why the caller may act here.
 
     The guard decided before the lock was taken; another manager may have removed or demoted
-    this caller meanwhile. Called after ``_keep_a_staff_manager`` so that two managers
-    removing each other see the invariant's own code, ``member.last_staff_manager``.
+    this caller meanwhile. And the guard only says *that* the caller may act: a staff
+    manager who is also a platform admin must keep full staff rights, so the standing is
+    read from the caller's own rows, never from which policy line admitted them.
     """
-    if actor.via_firm:
-        return
     role = (await session.execute(select(ShopMember.role).where(
         ShopMember.shop_id == actor.shop_id, ShopMember.user_id == actor.user_id,
         ShopMember.status == "active"))).scalar_one_or_none()
+    if role in STAFF_MANAGER_ROLES:
+        return Standing.STAFF_MANAGER
+    if permission == "staff:add":  # the only staff permission the firm holds (roles.md)
+        caller = await users.get_user(session, actor.user_id)
+        if caller is not None and caller.platform_role == FirmRole.PLATFORM_ADMIN:
+            return Standing.FIRM
     if role is None:
         raise ApiError(404, "shop.not_found", "Shop not found.")
-    if role not in STAFF_MANAGER_ROLES:
-        raise ApiError(403, "permission.denied", "Your role lacks this permission.",
-                       {"permission": permission})
+    raise ApiError(403, "permission.denied", "Your role lacks this permission.",
+                   {"permission": permission})
+
+
+async def _require_staff_manager(session: AsyncSession, actor: StaffActor, permission: str
+                                 ) -> None:
+    """Refuse anyone but an active founder or senior admin of this shop.
+
+    Called after ``_keep_a_staff_manager`` so that two managers removing each other see the
+    invariant's own code, ``member.last_staff_manager``.
+    """
+    await _standing(session, actor, permission)
 
 
 def _refuse_founder_grant(shop: Shop, role: ShopRole) -> None:
@@ -194,22 +227,6 @@ def _refuse_founder_grant(shop: Shop, role: ShopRole) -> None:
                                 "This shop's founder was removed; a shop never gets one back.")
     raise ApiError.unprocessable("member.founder_not_grantable",
                                  "The founder is named at onboarding and cannot be granted.")
-
-
-async def _resolve_user(session: AsyncSession, data: MemberAdd) -> tuple[User, bool]:
-    if data.user_id is not None:
-        user = await users.get_user(session, data.user_id)
-        if user is None:
-            raise ApiError.unprocessable("member.user_not_found", "No user has this id.",
-                                         user_id=str(data.user_id))
-        return user, False
-    assert data.email is not None
-    existing = await users.get_user_by_email(session, data.email)
-    if existing is not None:
-        return existing, False
-    invited = await users.create_user(session, email=data.email, password=None,
-                                      display_name=data.display_name)
-    return invited, True
 
 
 async def _member(session: AsyncSession, shop_id: uuid.UUID, user_id: uuid.UUID

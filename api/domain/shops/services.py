@@ -21,7 +21,10 @@ from api.errors import ApiError
 from api.pagination import Page, decode_cursor, encode_cursor
 from rbac.policy_store import record_change
 
-__all__ = ["create_shop", "get_shop", "get_shops", "list_shops", "set_suspended", "update_shop"]
+__all__ = ["create_shop", "get_shop", "get_shops", "list_shops", "lock_shop", "set_suspended",
+           "update_shop"]
+
+_FOUNDER_CODES = users.IdentityCodes("founder", "shop.founder_ambiguous", "shop.founder_not_found")
 
 
 @cache
@@ -44,7 +47,11 @@ async def create_shop(session: AsyncSession, data: ShopCreate, ctx: AuditContext
     if (await session.execute(select(Shop.id).where(Shop.slug == data.slug))).first():
         raise ApiError.conflict("shop.slug_taken", "A shop with this slug already exists.",
                                 slug=data.slug)
-    founder, invited = await _resolve_founder(session, data)
+    spec = data.founder
+    founder_user, invited = await users.find_or_invite(
+        session, user_id=spec.user_id, email=spec.email, display_name=spec.display_name,
+        codes=_FOUNDER_CODES)
+    founder = founder_user.id
     shop = Shop(id=uuid.uuid4(), slug=data.slug, name=data.name, timezone=data.timezone,
                 wechat_bound=data.wechat_bound,
                 contact_seller_enabled=data.contact_seller_enabled, status="active")
@@ -61,28 +68,22 @@ async def create_shop(session: AsyncSession, data: ShopCreate, ctx: AuditContext
     return shop, founder, invited
 
 
-async def _resolve_founder(session: AsyncSession, data: ShopCreate) -> tuple[uuid.UUID, bool]:
-    spec = data.founder
-    if (spec.user_id is None) == (spec.email is None):
-        raise ApiError.unprocessable("shop.founder_ambiguous",
-                                     "Name the founder by exactly one of user_id or email.")
-    if spec.user_id is not None:
-        user = await users.get_user(session, spec.user_id)
-        if user is None:
-            raise ApiError.unprocessable("shop.founder_not_found", "No user has this id.",
-                                         user_id=str(spec.user_id))
-        return user.id, False
-    assert spec.email is not None
-    existing = await users.get_user_by_email(session, spec.email)
-    if existing is not None:
-        return existing.id, False
-    invited = await users.create_user(session, email=spec.email, password=None,
-                                      display_name=spec.display_name)
-    return invited.id, True
-
-
 async def get_shop(session: AsyncSession, shop_id: uuid.UUID) -> Shop:
     shop = await session.get(Shop, shop_id)
+    if shop is None:
+        raise ApiError.not_found("shop")
+    return shop
+
+
+async def lock_shop(session: AsyncSession, shop_id: uuid.UUID) -> Shop:
+    """The shop, its row locked until commit: changes to one shop run one at a time.
+
+    A waiting caller reads the row as the previous change committed it, so checks such as
+    "already suspended" see the latest state instead of the one before the lock.
+    """
+    shop = (await session.execute(
+        select(Shop).where(Shop.id == shop_id).with_for_update()
+        .execution_options(populate_existing=True))).scalar_one_or_none()
     if shop is None:
         raise ApiError.not_found("shop")
     return shop
@@ -113,7 +114,8 @@ async def list_shops(session: AsyncSession, *, limit: int, cursor: str | None,
 
 async def update_shop(session: AsyncSession, shop_id: uuid.UUID, data: ShopUpdate,
                       ctx: AuditContext) -> Shop:
-    shop = await get_shop(session, shop_id)
+    """Change the shop's profile and settings; audited, and journalled when WeChat flips."""
+    shop = await lock_shop(session, shop_id)
     changes: dict[str, Any] = {}
     for field in ("name", "timezone", "wechat_bound", "contact_seller_enabled"):
         value = getattr(data, field)
@@ -136,7 +138,8 @@ async def update_shop(session: AsyncSession, shop_id: uuid.UUID, data: ShopUpdat
 
 async def set_suspended(session: AsyncSession, shop_id: uuid.UUID, suspended: bool,
                         reason: str | None, ctx: AuditContext) -> Shop:
-    shop = await get_shop(session, shop_id)
+    """Suspend or reactivate the shop; a second identical request gets a 409."""
+    shop = await lock_shop(session, shop_id)
     target_status = "suspended" if suspended else "active"
     if shop.status == target_status:
         code = "shop.already_suspended" if suspended else "shop.not_suspended"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, String, Text
+from sqlalchemy import Boolean, DateTime, FetchedValue, String, Text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -22,6 +22,10 @@ class User(TimestampMixin, Base):
     phone: Mapped[str | None] = mapped_column(String(32))
     display_name: Mapped[str] = mapped_column(Text, nullable=False, default="")
     password_hash: Mapped[str | None] = mapped_column(Text)
-    platform_role: Mapped[str | None] = mapped_column(Text)
+    # The API role may not INSERT these two columns (only the owner grants a firm role;
+    # sessions_valid_after is only ever UPDATEd). A server-side default makes the ORM leave
+    # them out of an INSERT unless a value is set, instead of sending NULL.
+    platform_role: Mapped[str | None] = mapped_column(Text, server_default=FetchedValue())
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
-    sessions_valid_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sessions_valid_after: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), server_default=FetchedValue())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import httpx
@@ -137,3 +138,42 @@ async def test_too_many_failures_from_one_ip_are_429_across_accounts(
     assert response.status_code == 429
     assert response.json()["code"] == "auth.rate_limited"
     assert "retry-after" in response.headers
+
+
+async def test_parallel_wrong_passwords_for_one_account_get_no_more_401s_than_the_limit(
+        world: World, strict_client: httpx.AsyncClient) -> None:
+    account = await world.user(login=False)
+    responses = await asyncio.gather(*(
+        strict_client.post(LOGIN, json={"email": account.email, "password": "wrong-one!"})
+        for _ in range(8)))
+    codes = sorted(response.json()["code"] for response in responses)
+    assert codes.count("auth.invalid_credentials") == 3  # the account limit, not 8
+    assert codes.count("auth.rate_limited") == 5
+
+
+async def test_parallel_guesses_from_one_ip_get_no_more_401s_than_the_limit(
+        strict_client: httpx.AsyncClient) -> None:
+    responses = await asyncio.gather(*(
+        strict_client.post(LOGIN, json={"email": f"probe-{uuid.uuid4().hex[:8]}@example.com",
+                                        "password": "guess-guess"})
+        for _ in range(8)))
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [401] * 4 + [429] * 4  # the IP limit, though every email differs
+
+
+async def test_unknown_email_still_runs_the_password_check(
+        client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.domain.auth import services
+
+    checked: list[str | None] = []
+    real = services.verify_password
+
+    def spy(password_hash: str | None, password: str) -> bool:
+        checked.append(password_hash)
+        return real(password_hash, password)
+
+    monkeypatch.setattr(services, "verify_password", spy)
+    response = await client.post(LOGIN, json={"email": f"nobody-{uuid.uuid4().hex[:8]}@example.com",
+                                             "password": PASSWORD})
+    assert response.status_code == 401
+    assert checked == [None]  # argon2 ran against the dummy hash: no timing tell

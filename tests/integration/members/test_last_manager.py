@@ -34,7 +34,7 @@ async def _shop_run_by_two_senior_admins(world: World) -> tuple[uuid.UUID, Accou
 
 async def _as_stale_caller(world: World, shop_id: uuid.UUID, caller: Account, work):  # type: ignore[no-untyped-def]
     """Run a service call as ``caller`` as if the guard had admitted them a moment ago."""
-    actor = StaffActor(shop_id=shop_id, user_id=caller.id, via_firm=False)
+    actor = StaffActor(shop_id=shop_id, user_id=caller.id)
     async with world.app.state.sessionmaker() as session, session.begin():
         await bind_shop(session, shop_id)
         return await work(session, actor)

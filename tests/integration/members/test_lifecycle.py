@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from rbac.catalog import FirmRole
 from tests.integration.members.helpers import (
     assert_error,
@@ -214,6 +216,41 @@ async def test_platform_admin_places_a_firm_agent(world: World) -> None:
     assert response.json()["added_by"] == str(firm_admin.id)
     [entry] = await audit_entries(world, shop_id)
     assert entry["details"] == {"role": "agent", "via": "firm"}
+
+
+@pytest.mark.parametrize("shop_role", ["founder", "senior_admin"])
+async def test_staff_manager_who_is_also_platform_admin_keeps_full_staff_rights(
+        world: World, shop_role: str) -> None:
+    dual = await world.user(platform_role=FirmRole.PLATFORM_ADMIN, prefix="dual")
+    if shop_role == "founder":
+        shop_id, _ = await world.shop(founder=dual)
+    else:
+        shop_id, _ = await world.shop()
+        await world.add_member(shop_id, dual, shop_role)
+    newcomer = await world.user(login=False)
+
+    response = await world.client.post(members_path(shop_id), headers=dual.headers(),
+                                       json={"user_id": str(newcomer.id), "role": "admin"})
+
+    assert response.status_code == 201, response.text
+    assert response.json()["role"] == "admin"
+    [entry] = await audit_entries(world, shop_id)
+    assert entry["details"] == {"role": "admin", "via": "shop"}
+
+
+async def test_platform_admin_with_a_non_managing_role_still_places_agents_only(
+        world: World) -> None:
+    shop_id, _ = await world.shop()
+    dual = await world.user(platform_role=FirmRole.PLATFORM_ADMIN, prefix="dual")
+    await world.add_member(shop_id, dual, "admin")
+    newcomer = await world.user(login=False)
+
+    assert_error(await world.client.post(members_path(shop_id), headers=dual.headers(),
+                                         json={"user_id": str(newcomer.id), "role": "admin"}),
+                 403, "member.firm_places_agents_only")
+    response = await world.client.post(members_path(shop_id), headers=dual.headers(),
+                                       json={"user_id": str(newcomer.id), "role": "agent"})
+    assert response.status_code == 201, response.text
 
 
 async def test_one_person_holds_different_roles_in_different_shops(world: World) -> None:

@@ -16,9 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from api.db.shop_context import bind_shop
+from api.db.urls import to_asyncpg_url
 from api.domain.audit.context import AuditContext
 from api.domain.shops.schemas import FounderSpec, ShopCreate
 from api.domain.shops.services import create_shop
@@ -59,6 +61,7 @@ step = st.tuples(operation, st.booleans())  # (operation, roll back instead of c
 class Scenario:
     def __init__(self, database: TestDatabase):
         self.engine = create_async_engine(database.app_url)
+        self.owner_url = database.owner_url
         self.runtime = AuthzRuntime(self.engine, None, poll_seconds=0)
         self.ref = Reference()
         self.shops: list[str] = []
@@ -73,10 +76,6 @@ class Scenario:
             for i in range(POOL):
                 user = await create_user(session, email=f"pool{i}-{tag}@example.com", password=None)
                 self.pool.append(str(user.id))
-            auditor = await create_user(session, email=f"aud-{tag}@example.com", password=None,
-                                        platform_role=FirmRole.PLATFORM_AUDITOR)
-            self.auditor = str(auditor.id)
-            self.ref.firm_roles[self.auditor] = "platform_auditor"
             for i in range(SHOPS):
                 founder = await create_user(session, email=f"f{i}-{tag}@example.com", password=None)
                 shop, _, _ = await create_shop(session, ShopCreate(
@@ -85,11 +84,24 @@ class Scenario:
                 self.shops.append(str(shop.id))
                 self.founders.append(str(founder.id))
                 self.ref.shops[str(shop.id)] = RefShop(members={str(founder.id): "founder"})
+        await self._create_auditor(tag)
         await self.runtime.start()
 
-    def _sessions(self):  # type: ignore[no-untyped-def]
-        from sqlalchemy.ext.asyncio import async_sessionmaker
+    async def _create_auditor(self, tag: str) -> None:
+        # Only the owner may write users.platform_role; the API role cannot grant firm roles.
+        owner = create_async_engine(to_asyncpg_url(self.owner_url), poolclass=NullPool)
+        try:
+            async with (async_sessionmaker(owner, expire_on_commit=False)() as session,
+                        session.begin()):
+                auditor = await create_user(session, email=f"aud-{tag}@example.com",
+                                            password=None,
+                                            platform_role=FirmRole.PLATFORM_AUDITOR)
+        finally:
+            await owner.dispose()
+        self.auditor = str(auditor.id)
+        self.ref.firm_roles[self.auditor] = "platform_auditor"
 
+    def _sessions(self):  # type: ignore[no-untyped-def]
         return async_sessionmaker(self.engine, expire_on_commit=False)
 
     async def apply(self, op: tuple, rollback: bool) -> None:  # type: ignore[type-arg]

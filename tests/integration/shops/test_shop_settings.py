@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import httpx
@@ -118,6 +119,21 @@ async def test_suspending_twice_is_409_and_reactivating_an_active_shop_is_409(
     await client.post(shop_url(shop, "/suspend"), json={"reason": "x"}, headers=admin.headers())
     again = await client.post(shop_url(shop, "/suspend"), json={"reason": "x"}, headers=admin.headers())
     assert again.status_code == 409 and again.json()["code"] == "shop.already_suspended"
+
+
+async def test_concurrent_suspends_give_one_200_and_409_already_suspended_to_the_rest(
+        world: World, client: httpx.AsyncClient, admin: Account) -> None:
+    shop, _ = await world.shop()
+    # Four at once: with only two, the second often waits for a new pool connection and
+    # arrives after the first committed, which would prove nothing about the lock.
+    responses = await asyncio.gather(*(
+        client.post(shop_url(shop, "/suspend"), json={"reason": "x"}, headers=admin.headers())
+        for _ in range(4)))
+    assert sorted(r.status_code for r in responses) == [200, 409, 409, 409]
+    assert {r.json()["code"] for r in responses if r.status_code == 409} == {
+        "shop.already_suspended"}
+    suspensions = [a for a, _ in await _audit_actions(world, shop) if a == "shop.suspended"]
+    assert len(suspensions) == 1
 
 
 @pytest.mark.parametrize("action", ["/suspend", "/reactivate"])

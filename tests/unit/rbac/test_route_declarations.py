@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from litestar import Litestar, get
 
 from api.app import create_app
+from api.auth.principal import Client, Principal
+from api.errors import ApiError
 from api.routing import requires
 from api.settings import load_settings
-from rbac.catalog import PERMISSIONS
-from rbac.guard import PERMISSION_KEY, PUBLIC_KEY
+from rbac.catalog import ACCOUNT_SELF, PERMISSIONS
+from rbac.guard import PERMISSION_KEY, PUBLIC_KEY, is_automatic_options, permission_guard
 
 # Routes anyone may call. Anything else that is public is a mistake this test catches.
 EXPECTED_PUBLIC = {
@@ -37,10 +41,9 @@ def _app(**kwargs: object) -> Litestar:
 def _handlers(app: Litestar):  # type: ignore[no-untyped-def]
     for route in app.routes:
         for handler in getattr(route, "route_handlers", []):
-            methods = handler.http_methods
-            if methods == {"OPTIONS"} and handler.handler_name == "options_handler":
+            if is_automatic_options(handler):
                 continue  # Litestar's automatic OPTIONS answer
-            for method in methods:
+            for method in handler.http_methods:
                 yield method, route.path, handler
 
 
@@ -50,6 +53,23 @@ def _undeclared(app: Litestar) -> list[tuple[str, str]]:
         if not path.startswith("/schema")
         and not handler.opt.get(PUBLIC_KEY) and handler.opt.get(PERMISSION_KEY) is None
     ]
+
+
+SHOP_PREFIX = "/api/v1/shops/{shop_id:uuid}"
+
+
+def _account_self_under_a_shop(app: Litestar) -> list[tuple[str, str]]:
+    # account:self admits anyone signed in: under a shop it would skip the membership check.
+    return [(method, path) for method, path, handler in _handlers(app)
+            if path.startswith(SHOP_PREFIX) and handler.opt.get(PERMISSION_KEY) == ACCOUNT_SELF]
+
+
+def _account_self_route():  # type: ignore[no-untyped-def]
+    @get("/_mine", **requires(ACCOUNT_SELF))
+    async def mine() -> None:  # pragma: no cover - never called
+        return None
+
+    return mine
 
 
 def test_every_route_declares_a_permission_or_is_public() -> None:
@@ -97,3 +117,25 @@ def test_openapi_shows_each_operations_permission() -> None:
         for method, operation in item.items() if isinstance(operation, dict)
     }
     assert documented == declared
+
+
+def test_no_shop_route_declares_account_self() -> None:
+    assert _account_self_under_a_shop(_app()) == []
+
+
+def test_a_shop_route_declaring_account_self_is_caught() -> None:
+    app = _app(extra_shop_route_handlers=[_account_self_route()])
+    assert _account_self_under_a_shop(app) == [("GET", f"{SHOP_PREFIX}/_mine")]
+
+
+async def test_guard_refuses_account_self_under_a_shop() -> None:
+    # No policy is consulted: the declaration itself is refused, for every caller.
+    principal = Principal(user_id=str(uuid.uuid4()), client=Client.WEB, token_id="t",
+                          issued_at=0, expires_at=0)
+    connection = SimpleNamespace(
+        scope={"method": "GET"}, path_params={"shop_id": uuid.uuid4()}, user=principal,
+        app=SimpleNamespace(state=SimpleNamespace(authz=None)))
+    with pytest.raises(ApiError) as refused:
+        await permission_guard(connection, _account_self_route())  # type: ignore[arg-type]
+    assert (refused.value.status, refused.value.code) == (403, "permission.not_shop_scoped")
+    assert refused.value.details == {"permission": ACCOUNT_SELF}
