@@ -52,7 +52,9 @@ async def provide_db_session(state: State, request: Request) -> AsyncGenerator[A
             # After close: the audit write takes a connection of its own from the pool.
             await record_refusal(request, _admitted_shop(request), refusal)
     if committed and pending:
-        await state.authz.catch_up()
+        # The change is committed whatever happens next: a failed catch-up is logged and
+        # retried by the listener or the poll, never reported as a failure of the request.
+        await state.authz.apply_committed()
 
 
 def _admitted_shop(request: Request) -> UUID | None:
@@ -60,7 +62,11 @@ def _admitted_shop(request: Request) -> UUID | None:
     return scope.shop_id if isinstance(scope, ShopScope) else None
 
 
-def provide_shop_scope(request: Request) -> ShopScope:
+def provide_shop_scope(request: Request, db_session: NamedDependency[AsyncSession]) -> ShopScope:
+    # ``db_session`` is not used: asking for it puts this dependency after the session, so
+    # Litestar resolves session → scope → shop session one by one instead of starting a
+    # task group for two independent dependencies on every request.
+    del db_session
     scope = request.scope.get("state", {}).get(SCOPE_STATE_KEY)
     if not isinstance(scope, ShopScope):
         # Only reachable if a shop route skipped the guard: refuse rather than guess.
@@ -68,6 +74,7 @@ def provide_shop_scope(request: Request) -> ShopScope:
     return scope
 
 
-async def provide_shop_session(db_session: NamedDependency[AsyncSession], shop_scope: NamedDependency[ShopScope]) -> AsyncSession:
+async def provide_shop_session(db_session: NamedDependency[AsyncSession],
+                               shop_scope: NamedDependency[ShopScope]) -> AsyncSession:
     await bind_shop(db_session, shop_scope.shop_id)
     return db_session

@@ -17,6 +17,7 @@ from api.domain.members.schemas import MemberAdd, MemberAdded, MemberRead, Membe
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from api.routing import requires
 from rbac.catalog import ShopRole
+from rbac.guard import ShopScope
 
 __all__ = ["MemberController", "to_read"]
 
@@ -41,13 +42,14 @@ class MemberController(Controller):
 
     @get("/", **requires("staff:read"))
     async def list_members(
-        self, shop_session: NamedDependency[AsyncSession], staff_actor: NamedDependency[StaffActor],
+        # The scope, not the staff actor: one dependency chain, no task group per request.
+        self, shop_session: NamedDependency[AsyncSession], shop_scope: NamedDependency[ShopScope],
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, QueryParameter()] = None,
         include_removed: Annotated[bool, QueryParameter()] = False,
     ) -> Page[MemberRead]:
         """The shop's members in the order they joined; removed ones on request."""
-        page = await services.list_members(shop_session, staff_actor.shop_id, limit=limit,
+        page = await services.list_members(shop_session, shop_scope.shop_id, limit=limit,
                                            cursor=cursor, include_removed=include_removed)
         return Page(items=[to_read(row) for row in page.items], next_cursor=page.next_cursor)
 
