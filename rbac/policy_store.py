@@ -7,7 +7,6 @@ queues a NOTIFY, all of which vanish together if the transaction rolls back.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,7 +37,7 @@ __all__ = [
     "sync_role_permissions",
 ]
 
-CHANNEL = "shopdesk_authz"
+CHANNEL = "shopdesk_authz"  # also named in the authz_record_change() SQL function
 ChangeKind = Literal["shop", "user", "policy"]
 PENDING_KEY = "authz_changes"
 
@@ -70,6 +69,9 @@ class JournalEntry:
     user_id: str | None
 
 
+_RECORD_CHANGE = text("SELECT authz_record_change(:kind, :shop_id, :user_id)")
+
+
 async def record_change(
     session: AsyncSession,
     kind: ChangeKind,
@@ -78,28 +80,8 @@ async def record_change(
     user_id: UUID | None = None,
 ) -> int:
     """Journal an authorization change in the caller's transaction and return its version."""
-    version = (
-        await session.execute(
-            text("UPDATE authz_state SET version = version + 1 WHERE id = 1 RETURNING version")
-        )
-    ).scalar_one()
-    await session.execute(
-        text(
-            "INSERT INTO authz_changes (version, kind, shop_id, user_id) "
-            "VALUES (:version, :kind, :shop_id, :user_id)"
-        ),
-        {"version": version, "kind": kind, "shop_id": shop_id, "user_id": user_id},
-    )
-    if shop_id is not None:
-        await session.execute(
-            text("UPDATE shops SET policy_version = :version WHERE id = :shop_id"),
-            {"version": version, "shop_id": shop_id},
-        )
-    # Delivered at commit, dropped on rollback: exactly the semantics we need.
-    await session.execute(
-        text("SELECT pg_notify(:channel, :payload)"),
-        {"channel": CHANNEL, "payload": json.dumps({"version": version})},
-    )
+    version = (await session.execute(_RECORD_CHANGE, {
+        "kind": kind, "shop_id": shop_id, "user_id": user_id})).scalar_one()
     session.info.setdefault(PENDING_KEY, []).append(version)
     return int(version)
 
@@ -213,11 +195,5 @@ async def sync_role_permissions(conn: asyncpg.Connection) -> bool:
         "ON CONFLICT (perm, role) DO UPDATE SET cond = EXCLUDED.cond",
         [(perm, role, cond) for (perm, role), cond in wanted.items() if stored.get((perm, role)) != cond],
     )
-    version = await conn.fetchval(
-        "UPDATE authz_state SET version = version + 1 WHERE id = 1 RETURNING version"
-    )
-    await conn.execute(
-        "INSERT INTO authz_changes (version, kind) VALUES ($1, 'policy')", version
-    )
-    await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, json.dumps({"version": version}))
+    await conn.fetchval("SELECT authz_record_change('policy', NULL, NULL)")
     return True

@@ -151,6 +151,26 @@ def upgrade() -> None:
         user_id uuid,
         created_at timestamptz NOT NULL DEFAULT now()
     );
+
+    -- The one way an authorization change is journalled: bump the version (the row lock
+    -- orders concurrent changes), journal it, stamp the shop, and queue the notification
+    -- (sent at commit, dropped on rollback). Runs as the caller, under its privileges.
+    CREATE FUNCTION authz_record_change(p_kind text, p_shop_id uuid, p_user_id uuid)
+    RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
+    DECLARE
+        new_version bigint;
+    BEGIN
+        UPDATE public.authz_state SET version = version + 1 WHERE id = 1
+            RETURNING version INTO new_version;
+        INSERT INTO public.authz_changes (version, kind, shop_id, user_id)
+            VALUES (new_version, p_kind, p_shop_id, p_user_id);
+        IF p_shop_id IS NOT NULL THEN
+            UPDATE public.shops SET policy_version = new_version WHERE id = p_shop_id;
+        END IF;
+        PERFORM pg_notify('shopdesk_authz', json_build_object('version', new_version)::text);
+        RETURN new_version;
+    END
+    $$;
     """)
 
     # Append-only audit log, hash-chained per shop (the nil UUID is the firm's chain).
@@ -261,6 +281,7 @@ def upgrade() -> None:
     GRANT SELECT ON authz_role_permissions TO {app_role};
     GRANT SELECT, UPDATE ON authz_state TO {app_role};
     GRANT SELECT, INSERT ON authz_changes TO {app_role};
+    GRANT EXECUTE ON FUNCTION authz_record_change(text, uuid, uuid) TO {app_role};
     GRANT SELECT, INSERT ON audit_log TO {app_role};
     GRANT EXECUTE ON FUNCTION audit_entry_digest(bytea, uuid, bigint, uuid, timestamptz, uuid,
         text, text, text, text, text, text, jsonb) TO {app_role};
@@ -275,6 +296,7 @@ def downgrade() -> None:
     DROP FUNCTION IF EXISTS audit_log_chain();
     DROP FUNCTION IF EXISTS audit_entry_digest(bytea, uuid, bigint, uuid, timestamptz, uuid,
         text, text, text, text, text, text, jsonb);
+    DROP FUNCTION IF EXISTS authz_record_change(text, uuid, uuid);
     DROP TABLE IF EXISTS authz_changes;
     DROP TABLE IF EXISTS authz_state;
     DROP TABLE IF EXISTS authz_role_permissions;
