@@ -8,12 +8,14 @@ the next; with no setting, shop tables show no rows and accept no writes.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from uuid import UUID
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-__all__ = ["FIRM_SCOPE", "bind_shop", "current_shop"]
+__all__ = ["FIRM_SCOPE", "bind_shop", "bound_to", "current_shop"]
 
 # The firm's own audit chain (logins, onboarding) lives under the nil UUID "shop".
 FIRM_SCOPE = UUID(int=0)
@@ -31,3 +33,18 @@ async def current_shop(session: AsyncSession | AsyncConnection) -> UUID | None:
     """The shop the current transaction is bound to, if any."""
     value = (await session.execute(_CURRENT)).scalar_one()
     return UUID(value) if value else None
+
+
+@asynccontextmanager
+async def bound_to(session: AsyncSession, shop_id: UUID) -> AsyncIterator[None]:
+    """Bind the transaction to ``shop_id`` for a block, then restore the previous binding.
+
+    For the few writes that belong to another chain than the request's shop (the firm's
+    audit chain): the caller's shop scope is back in force when the block ends.
+    """
+    previous = await current_shop(session)
+    await bind_shop(session, shop_id)
+    try:
+        yield
+    finally:
+        await session.execute(_BIND, {"shop_id": str(previous) if previous else ""})

@@ -11,13 +11,13 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.shop_context import FIRM_SCOPE, bind_shop
+from api.db.shop_context import FIRM_SCOPE, bind_shop, bound_to
 from api.domain.audit.context import AuditContext
 from api.domain.audit.models import AuditEntry
 from api.errors import ApiError
 from api.pagination import Page, decode_cursor, encode_cursor, invalid_cursor
 
-__all__ = ["AuditQuery", "list_entries", "list_firm_entries", "record"]
+__all__ = ["AuditQuery", "list_entries", "list_firm_entries", "record", "record_firm"]
 
 _INSERT = text(
     "INSERT INTO audit_log (shop_id, seq, actor_id, client, ip, request_id, action, outcome, "
@@ -45,6 +45,15 @@ async def record(
         "request_id": ctx.request_id, "action": action, "outcome": outcome, "target": target,
         "details": json.dumps(details or {}, sort_keys=True, default=str),
     })
+
+
+async def record_firm(session: AsyncSession, ctx: AuditContext, *, action: str,
+                      outcome: str = "success", target: str | None = None,
+                      details: dict[str, Any] | None = None) -> None:
+    """Append one entry to the firm's chain, whatever shop the transaction serves."""
+    async with bound_to(session, FIRM_SCOPE):
+        await record(session, ctx, shop_id=FIRM_SCOPE, action=action, outcome=outcome,
+                     target=target, details=details)
 
 
 @dataclass(frozen=True, slots=True)

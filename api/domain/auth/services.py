@@ -13,7 +13,6 @@ from sqlalchemy.orm import InstrumentedAttribute
 from api.auth.passwords import hash_password, needs_rehash, verify_password
 from api.auth.principal import Client
 from api.auth.tokens import TokenService, hash_refresh_token, new_refresh_token
-from api.db.shop_context import FIRM_SCOPE, bind_shop
 from api.domain.audit import services as audit
 from api.domain.audit.context import AuditContext
 from api.domain.auth.models import LoginAttempt, RefreshToken
@@ -82,10 +81,9 @@ async def login(session: AsyncSession, tokens: TokenService, settings: AuthSetti
     # response times tell which emails have accounts.
     ok = verify_password(user.password_hash if user else None, password) and user is not None
     session.add(LoginAttempt(email=email, ip=ip, succeeded=ok))
-    await bind_shop(session, FIRM_SCOPE)
     if not ok or user is None:
-        await audit.record(session, ctx, shop_id=FIRM_SCOPE, action="auth.login",
-                           outcome="failure", target=email, details={"client": client.value})
+        await audit.record_firm(session, ctx, action="auth.login", outcome="failure",
+                                target=email, details={"client": client.value})
         return LoginOutcome(error=ApiError(401, "auth.invalid_credentials",
                                            "Email or password is wrong."))
     if not user.is_active:
@@ -94,8 +92,8 @@ async def login(session: AsyncSession, tokens: TokenService, settings: AuthSetti
         user.password_hash = hash_password(password)
     pair = await _issue(session, tokens, settings, user.id, client, family_id=uuid.uuid4())
     actor = AuditContext(str(user.id), client.value, ctx.ip, ctx.request_id)
-    await audit.record(session, actor, shop_id=FIRM_SCOPE, action="auth.login", target=email,
-                       details={"client": client.value})
+    await audit.record_firm(session, actor, action="auth.login", target=email,
+                            details={"client": client.value})
     return LoginOutcome(tokens=pair)
 
 
@@ -163,6 +161,4 @@ async def logout_everywhere(session: AsyncSession, user_id: uuid.UUID, ctx: Audi
     ).values(revoked_at=_now()))
     # Access tokens are checked against sessions_valid_after in every process's memory.
     await record_change(session, "user", user_id=user_id)
-    await bind_shop(session, FIRM_SCOPE)
-    await audit.record(session, ctx, shop_id=FIRM_SCOPE, action="auth.logout_all",
-                       target=str(user_id))
+    await audit.record_firm(session, ctx, action="auth.logout_all", target=str(user_id))

@@ -10,7 +10,7 @@ from zoneinfo import available_timezones
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.shop_context import FIRM_SCOPE, bind_shop
+from api.db.shop_context import bind_shop
 from api.domain.audit import services as audit
 from api.domain.audit.context import AuditContext
 from api.domain.members.founder import add_founder
@@ -152,10 +152,8 @@ async def set_suspended(session: AsyncSession, shop_id: uuid.UUID, suspended: bo
                        action="shop.suspended" if suspended else "shop.reactivated",
                        target=str(shop.id), details={"reason": reason} if reason else {})
     # The firm's own chain keeps onboarding-level events too.
-    await bind_shop(session, FIRM_SCOPE)
-    await audit.record(session, ctx, shop_id=FIRM_SCOPE,
-                       action="shop.suspended" if suspended else "shop.reactivated",
-                       target=str(shop.id), details={"reason": reason} if reason else {})
-    await bind_shop(session, shop.id)
+    await audit.record_firm(session, ctx,
+                            action="shop.suspended" if suspended else "shop.reactivated",
+                            target=str(shop.id), details={"reason": reason} if reason else {})
     await session.refresh(shop)
     return shop
