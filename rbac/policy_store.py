@@ -48,7 +48,6 @@ class ShopState:
     status: str  # "active" | "suspended"
     wechat_bound: bool
     version: int
-    founder_removed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,13 +114,12 @@ async def fetch_policy_lines(conn: AsyncConnection) -> list[PolicyLine]:
     return [PolicyLine(r.perm, r.role, r.cond) for r in rows]
 
 
-_SHOP_COLUMNS = "id, status, wechat_bound, policy_version, founder_removed"
+_SHOP_COLUMNS = "id, status, wechat_bound, policy_version"
 _USER_COLUMNS = "id, platform_role, is_active, sessions_valid_after"
 
 
 def _shop(row) -> ShopState:  # type: ignore[no-untyped-def]
-    return ShopState(str(row.id), row.status, row.wechat_bound, int(row.policy_version),
-                     row.founder_removed)
+    return ShopState(str(row.id), row.status, row.wechat_bound, int(row.policy_version))
 
 
 def _user(row) -> UserState:  # type: ignore[no-untyped-def]
