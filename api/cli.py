@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import signal
 import sys
 from dataclasses import dataclass
 
@@ -59,6 +60,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     port = args.port or settings.server.port
     print(f"ShopDesk listening on http://{host}:{port}  (docs: /schema)", flush=True)
     print(f"database: {_describe(db)}", flush=True)
+    # uvicorn drains in-flight requests on SIGTERM, then re-raises the signal. Turning it
+    # into a normal exit lets atexit stop the embedded PostgreSQL instead of orphaning it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False,
                 timeout_graceful_shutdown=settings.server.graceful_timeout_seconds)
     return 0
