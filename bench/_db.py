@@ -16,9 +16,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
 from sqlalchemy.engine import make_url
 
+from api.db.embedded import drop_database, ensure_database
 from api.db.migrate import migrate
 from api.db.urls import app_url_from_owner, to_libpq_dsn
 from api.settings import get_settings
@@ -45,12 +45,8 @@ async def scratch_database(server_url: str | None, label: str) -> AsyncIterator[
     server = None
     if server_url:
         name = f"shopdesk_bench_{label}_{uuid.uuid4().hex[:8]}"
-        admin = await asyncpg.connect(to_libpq_dsn(server_url))
-        try:
-            await admin.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await admin.close()
         owner_url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+        await ensure_database(owner_url)
         source = f"{make_url(server_url).render_as_string(hide_password=True)} (database {name})"
     else:
         import pgserver
@@ -65,11 +61,7 @@ async def scratch_database(server_url: str | None, label: str) -> AsyncIterator[
         yield BenchDatabase(to_libpq_dsn(owner_url), to_libpq_dsn(app_url), source)
     finally:
         if server_url:
-            admin = await asyncpg.connect(to_libpq_dsn(server_url))
-            try:
-                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            finally:
-                await admin.close()
+            await drop_database(owner_url)
         if server is not None:
             with contextlib.suppress(Exception):
                 server.cleanup()

@@ -38,7 +38,7 @@ async def database(postgres_url: tuple[str, str]) -> AsyncIterator[TestDatabase]
     try:
         yield db
     finally:
-        await drop_test_database(url, db)
+        await drop_test_database(db)
 
 
 def make_settings(db: TestDatabase, data_dir: Path, **auth_overrides: object):  # type: ignore[no-untyped-def]

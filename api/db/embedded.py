@@ -14,7 +14,7 @@ import asyncpg
 
 from api.db.urls import to_libpq_dsn
 
-__all__ = ["DATABASE_NAME", "ensure_database", "start_embedded_postgres"]
+__all__ = ["DATABASE_NAME", "drop_database", "ensure_database", "start_embedded_postgres"]
 
 DATABASE_NAME = "shopdesk"
 logger = logging.getLogger(__name__)
@@ -46,5 +46,18 @@ async def ensure_database(owner_url: str) -> None:
             quoted = await conn.fetchval("SELECT quote_ident($1)", name)
             await conn.execute(f"CREATE DATABASE {quoted}")
             logger.info("created database %s", name)
+    finally:
+        await conn.close()
+
+
+async def drop_database(owner_url: str) -> None:
+    """Drop the URL's database, disconnecting whoever is still on it (scratch databases)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(owner_url)
+    conn = await asyncpg.connect(to_libpq_dsn(url.set(database="postgres")))
+    try:
+        quoted = await conn.fetchval("SELECT quote_ident($1)", url.database)
+        await conn.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
     finally:
         await conn.close()

@@ -18,9 +18,9 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import asyncpg
 from sqlalchemy.engine import make_url
 
+from api.db.embedded import drop_database, ensure_database
 from api.db.urls import app_url_from_owner, to_libpq_dsn
 
 __all__ = ["TestDatabase", "postgres_server"]
@@ -84,21 +84,12 @@ async def create_test_database(server_url: str, source: str) -> TestDatabase:
     from api.db.migrate import migrate
 
     name = f"shopdesk_test_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(to_libpq_dsn(server_url))
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
     owner_url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    await ensure_database(owner_url)
     await migrate(owner_url, APP_ROLE, None)
     app_url = app_url_from_owner(owner_url, APP_ROLE, None).render_as_string(hide_password=False)
     return TestDatabase(owner_url, app_url, source)
 
 
-async def drop_test_database(server_url: str, db: TestDatabase) -> None:
-    name = make_url(db.owner_url).database
-    conn = await asyncpg.connect(to_libpq_dsn(server_url))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+async def drop_test_database(db: TestDatabase) -> None:
+    await drop_database(db.owner_url)

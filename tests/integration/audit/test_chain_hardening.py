@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import asyncpg
 import pytest
 
-from tests.support.database import TestDatabase
-from tests.support.world import Account, World
+from tests.integration.audit.chains import chain_of, verify
+from tests.support.world import World
 
 _APPEND = ("INSERT INTO {table} (shop_id, seq, id, occurred_at, action, outcome, prev_hash, hash) "
            "VALUES ($1, $2, $3, $4, 'test.append', 'success', $5, $6) "
@@ -19,33 +17,8 @@ _APPEND = ("INSERT INTO {table} (shop_id, seq, id, occurred_at, action, outcome,
 _FORGED_HASH = b"\xee" * 32
 
 
-@pytest.fixture
-async def app_conn(database: TestDatabase) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(database.app_dsn)
-    yield conn
-    await conn.close()
 
 
-@pytest.fixture
-async def owner(database: TestDatabase) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(database.owner_dsn)
-    yield conn
-    await conn.close()
-
-
-async def _shop_with_two_entries(world: World) -> tuple[uuid.UUID, Account]:
-    shop_id, founder = await world.shop()
-    response = await world.client.patch(f"/api/v1/shops/{shop_id}", json={"name": "Second"},
-                                        headers=founder.headers())
-    assert response.status_code == 200, response.text
-    return shop_id, founder
-
-
-async def _verify(world: World, shop_id: uuid.UUID, founder: Account) -> dict[str, Any]:
-    response = await world.client.get(f"/api/v1/shops/{shop_id}/audit/verify",
-                                      headers=founder.headers())
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 async def _append(conn: asyncpg.Connection, shop_id: uuid.UUID, *, table: str = "audit_log",
@@ -61,18 +34,18 @@ async def _append(conn: asyncpg.Connection, shop_id: uuid.UUID, *, table: str = 
 
 async def test_api_role_cannot_shadow_the_log_with_a_temporary_table(
         world: World, app_conn: asyncpg.Connection) -> None:
-    shop_id, founder = await _shop_with_two_entries(world)
+    shop_id, founder = await chain_of(world, 2)
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
         await app_conn.execute("CREATE TEMP TABLE audit_log (LIKE public.audit_log INCLUDING DEFAULTS)")
     appended = await _append(app_conn, shop_id)
     assert appended["seq"] == 3
-    assert (await _verify(world, shop_id, founder))["ok"] is True
+    assert (await verify(world, shop_id, founder))["ok"] is True
 
 
 async def test_a_temporary_audit_log_does_not_steer_seq_or_prev_hash(
         world: World, owner: asyncpg.Connection) -> None:
     # The owner may create temporary tables: it stands for any session that could.
-    shop_id, founder = await _shop_with_two_entries(world)
+    shop_id, founder = await chain_of(world, 2)
     last_hash = await owner.fetchval(
         "SELECT hash FROM public.audit_log WHERE shop_id = $1 AND seq = 2", shop_id)
     await owner.execute("CREATE TEMP TABLE audit_log (LIKE public.audit_log INCLUDING DEFAULTS)")
@@ -85,12 +58,12 @@ async def test_a_temporary_audit_log_does_not_steer_seq_or_prev_hash(
     finally:
         await owner.execute("DROP TABLE pg_temp.audit_log")
     assert (appended["seq"], bytes(appended["prev_hash"])) == (3, bytes(last_hash))
-    assert (await _verify(world, shop_id, founder))["ok"] is True
+    assert (await verify(world, shop_id, founder))["ok"] is True
 
 
 async def test_supplied_id_time_and_seq_are_replaced_by_the_trigger(
         world: World, app_conn: asyncpg.Connection) -> None:
-    shop_id, founder = await _shop_with_two_entries(world)
+    shop_id, founder = await chain_of(world, 2)
     supplied = uuid.uuid4()
     before = datetime.now(UTC) - timedelta(minutes=1)
     appended = await _append(app_conn, shop_id, seq=99, entry_id=supplied,
@@ -99,17 +72,17 @@ async def test_supplied_id_time_and_seq_are_replaced_by_the_trigger(
     assert appended["occurred_at"] > before
     assert appended["seq"] == 3
     assert bytes(appended["prev_hash"]) != _FORGED_HASH
-    assert (await _verify(world, shop_id, founder))["ok"] is True
+    assert (await verify(world, shop_id, founder))["ok"] is True
 
 
 async def test_api_role_cannot_append_to_another_shops_chain(
         world: World, app_conn: asyncpg.Connection) -> None:
     shop_a, _ = await world.shop()
-    shop_b, founder_b = await _shop_with_two_entries(world)
+    shop_b, founder_b = await chain_of(world, 2)
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
         async with app_conn.transaction():
             await app_conn.execute("SELECT set_config('app.shop_id', $1, true)", str(shop_a))
             await app_conn.execute(_APPEND.format(table="audit_log"), shop_b, 0, uuid.uuid4(),
                                    datetime.now(UTC), b"", b"")
-    report = await _verify(world, shop_b, founder_b)
+    report = await verify(world, shop_b, founder_b)
     assert (report["ok"], report["last_seq"]) == (True, 2)

@@ -3,38 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from typing import Any
 
 import asyncpg
 import pytest
 
-from tests.support.database import TestDatabase
-from tests.support.world import Account, World
-
-
-async def chain_of(world: World, entries: int) -> tuple[uuid.UUID, Account]:
-    """A shop whose log has ``entries`` entries (shop.created, then renames)."""
-    shop_id, founder = await world.shop()
-    for n in range(entries - 1):
-        response = await world.client.patch(f"/api/v1/shops/{shop_id}", json={"name": f"N{n}"},
-                                            headers=founder.headers())
-        assert response.status_code == 200, response.text
-    return shop_id, founder
-
-
-async def verify(world: World, shop_id: uuid.UUID, account: Account) -> dict[str, Any]:
-    response = await world.client.get(f"/api/v1/shops/{shop_id}/audit/verify",
-                                      headers=account.headers())
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-@pytest.fixture
-async def owner(database: TestDatabase) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(database.owner_dsn)
-    yield conn
-    await conn.close()
+from tests.integration.audit.chains import chain_of, verify
+from tests.support.world import World
 
 
 async def tamper(owner: asyncpg.Connection, shop_id: uuid.UUID, *statements: str) -> None:
@@ -129,11 +103,6 @@ async def test_tampering_in_one_shop_leaves_another_verified(world: World, owner
     assert (await verify(world, shop_b, founder_b))["ok"] is True
 
 
-@pytest.fixture
-async def app_conn(database: TestDatabase) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(database.app_dsn)
-    yield conn
-    await conn.close()
 
 
 @pytest.mark.parametrize("statement", [

@@ -9,13 +9,6 @@ from tests.support.database import TestDatabase
 from tests.support.world import World
 
 
-@pytest.fixture
-async def app_conn(database: TestDatabase):  # type: ignore[no-untyped-def]
-    conn = await asyncpg.connect(database.app_dsn)
-    yield conn
-    await conn.close()
-
-
 async def _two_shops(world: World):  # type: ignore[no-untyped-def]
     shop_a, founder_a = await world.shop()
     shop_b, founder_b = await world.shop()

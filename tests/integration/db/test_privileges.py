@@ -11,13 +11,6 @@ from tests.support.database import TestDatabase
 from tests.support.world import World
 
 
-@pytest.fixture
-async def app_conn(database: TestDatabase):  # type: ignore[no-untyped-def]
-    conn = await asyncpg.connect(database.app_dsn)
-    yield conn
-    await conn.close()
-
-
 def _email() -> str:
     return f"grants-{uuid.uuid4().hex[:10]}@example.com"
 
