@@ -33,6 +33,7 @@ __all__ = [
     "iter_groupings",
     "iter_shops",
     "iter_users",
+    "prune_journal",
     "record_change",
     "sync_role_permissions",
 ]
@@ -105,6 +106,14 @@ async def fetch_changes_since(conn: AsyncConnection, version: int,
         )
         for r in rows
     ]
+
+
+async def prune_journal(conn: AsyncConnection, keep_seconds: int) -> int:
+    """Drop journal rows older than ``keep_seconds``, keeping the newest row always."""
+    result = await conn.execute(text(
+        "DELETE FROM authz_changes WHERE created_at < now() - make_interval(secs => :keep) "
+        "AND version < (SELECT max(version) FROM authz_changes)"), {"keep": keep_seconds})
+    return int(result.rowcount or 0)
 
 
 async def fetch_policy_lines(conn: AsyncConnection) -> list[PolicyLine]:

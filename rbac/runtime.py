@@ -33,6 +33,8 @@ __all__ = ["AuthzRuntime", "RuntimeStats"]
 logger = logging.getLogger(__name__)
 # Past this many pending changes a process rebuilds (off the loop) instead of replaying.
 _MAX_REPLAY = 500
+_JOURNAL_KEEP_SECONDS = 24 * 3600
+_PRUNE_EVERY_SECONDS = 600
 
 
 @dataclass(slots=True)
@@ -215,11 +217,18 @@ class AuthzRuntime:
             await asyncio.sleep(1.0)
 
     async def _poll_forever(self) -> None:
+        next_prune = time.monotonic()
         while True:
             await asyncio.sleep(self._poll_seconds)
             try:
                 async with self._engine.connect() as conn:
                     latest = await store.fetch_version(conn)
+                if time.monotonic() >= next_prune:
+                    # Every running process applied these long ago; one that did not finds
+                    # the gap and rebuilds. Several processes pruning at once is harmless.
+                    async with self._engine.begin() as conn:
+                        await store.prune_journal(conn, _JOURNAL_KEEP_SECONDS)
+                    next_prune = time.monotonic() + _PRUNE_EVERY_SECONDS
                 if latest > self.version:
                     await self.catch_up()
             except asyncio.CancelledError:

@@ -280,7 +280,7 @@ def upgrade() -> None:
     GRANT SELECT, INSERT, DELETE ON login_attempts TO {app_role};
     GRANT SELECT ON authz_role_permissions TO {app_role};
     GRANT SELECT, UPDATE ON authz_state TO {app_role};
-    GRANT SELECT, INSERT ON authz_changes TO {app_role};
+    GRANT SELECT, INSERT, DELETE ON authz_changes TO {app_role};
     GRANT EXECUTE ON FUNCTION authz_record_change(text, uuid, uuid) TO {app_role};
     GRANT SELECT, INSERT ON audit_log TO {app_role};
     GRANT EXECUTE ON FUNCTION audit_entry_digest(bytea, uuid, bigint, uuid, timestamptz, uuid,

@@ -91,3 +91,29 @@ async def test_a_rolled_back_change_changes_no_decision(world: World) -> None:
     await world.runtime.catch_up()
     assert world.runtime.version == before
     assert world.runtime.policy.decide("shop:settings", str(founder.id), str(shop_id), "web").allowed
+
+
+async def test_old_journal_rows_are_pruned_and_a_process_behind_them_rebuilds(
+        world: World, database: TestDatabase) -> None:
+    from rbac.policy_store import prune_journal
+
+    shop_id, founder = await world.shop()
+    await _suspend(world, shop_id)
+    async with world.app.state.engine.connect() as conn, conn.begin():
+        pruned = await prune_journal(conn, keep_seconds=0)
+        newest = (await conn.execute(text("SELECT max(version) FROM authz_changes"))).scalar_one()
+        remaining = (await conn.execute(text("SELECT count(*) FROM authz_changes"))).scalar_one()
+    assert pruned > 0 and remaining == 1 and newest is not None
+    engine = create_async_engine(database.app_url)
+    behind = AuthzRuntime(engine, listen_dsn=None, poll_seconds=0)
+    try:
+        await behind.start()
+        behind.version = 0  # as if it had missed everything that was pruned
+        rebuilds = behind.stats.rebuilds
+        await behind.catch_up()
+        assert behind.stats.rebuilds == rebuilds + 1
+        assert behind.policy.decide("shop:settings", str(founder.id), str(shop_id),
+                                    "web").reason.value == "shop_suspended"
+    finally:
+        await behind.stop()
+        await engine.dispose()
