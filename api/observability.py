@@ -11,6 +11,7 @@ from typing import Any
 
 import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from prometheus_client import Counter, Histogram
 
 __all__ = ["REQUEST_ID_HEADER", "RequestContextMiddleware", "configure_logging",
            "ensure_request_id"]
@@ -74,6 +75,12 @@ def _status_of(exc: BaseException) -> int:
     return int(getattr(exc, "status", None) or getattr(exc, "status_code", None) or 500)
 
 
+REQUESTS = Counter("shopdesk_http_requests_total", "HTTP requests answered.",
+                   ["method", "route", "status"])
+LATENCY = Histogram("shopdesk_http_request_seconds", "Time to answer an HTTP request.",
+                    ["method", "route"])
+
+
 class RequestContextMiddleware:
     """Gives every request an id (the caller's ``X-Request-ID`` if sane), logs it once."""
 
@@ -106,6 +113,11 @@ class RequestContextMiddleware:
             status = _status_of(exc)
             raise
         finally:
+            elapsed = time.perf_counter() - started
+            # The route's template, never the raw path: ids would explode label cardinality.
+            route = scope.get("path_template", "unmatched")
+            REQUESTS.labels(scope["method"], route, str(status)).inc()
+            LATENCY.labels(scope["method"], route).observe(elapsed)
             self.log.info("request", method=scope["method"], path=scope["path"], status=status,
-                          ms=round((time.perf_counter() - started) * 1000, 2))
+                          ms=round(elapsed * 1000, 2))
             structlog.contextvars.clear_contextvars()
