@@ -80,7 +80,7 @@ def create_app(settings: Settings | None = None, *, database_url: URL | str | No
         route_handlers=[*shop_route_handlers(), *extra_shop_route_handlers],
         dependencies={
             "shop_scope": Provide(provide_shop_scope, sync_to_thread=False),
-            "shop_session": Provide(provide_shop_session),
+            "shop_session": Provide(provide_shop_session, sync_to_thread=False),
         },
     )
     api_v1 = Router(path="/api/v1", route_handlers=[*firm_route_handlers(), shop_router])

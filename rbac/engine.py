@@ -113,13 +113,14 @@ class PolicyEngine:
         """Apply a user's firm role and session state."""
         old = self.users.get(state.user_id)
         old_role = old.platform_role if old else None
-        if old_role != state.platform_role:
-            links = self.enforcer.get_role_manager()
-            if old_role:
-                links.delete_link(state.user_id, old_role, FIRM_DOMAIN)
-            if state.platform_role:
-                links.add_link(state.user_id, state.platform_role, FIRM_DOMAIN)
         self.users[state.user_id] = state
+        if old_role == state.platform_role:
+            return  # sessions or activation: checked per request, never cached
+        links = self.enforcer.get_role_manager()
+        if old_role:
+            links.delete_link(state.user_id, old_role, FIRM_DOMAIN)
+        if state.platform_role:
+            links.add_link(state.user_id, state.platform_role, FIRM_DOMAIN)
         # A firm role reaches every shop, so every cached decision may be stale.
         self._cache.clear()
         self._cached = 0
@@ -170,11 +171,12 @@ class PolicyEngine:
                 return Decision(False, Reason.UNKNOWN_SHOP)
             wechat = "bound" if shop.wechat_bound else "unbound"
             status = shop.status
-        if (domain != FIRM_DOMAIN and user_id not in self.members.get(domain, ())
-                and not self._has_firm_role(user_id)):
+        if not self._has_firm_role(user_id) and (
+                domain == FIRM_DOMAIN or user_id not in self.members.get(domain, ())):
             # Neither a member nor firm staff: nothing in the policy can allow it, and asking
             # Casbin would make its role manager remember every stranger it was asked about.
-            return Decision(False, Reason.NOT_MEMBER)
+            return Decision(False, Reason.PERMISSION_MISSING if domain == FIRM_DOMAIN
+                            else Reason.NOT_MEMBER)
         allowed, rule = self.enforce(perm, user_id, domain, client, wechat, status)
         if allowed:
             rule = self._shop_rule(perm, user_id, domain, client, wechat, status) or rule

@@ -115,6 +115,9 @@ class AuthzRuntime:
                 if old is not None:
                     await asyncio.to_thread(old.dismantle)
                     del old
+                # Garbage that requests left while collection was paused is young: collect
+                # it (cheaply) so that freezing keeps only what is alive.
+                gc.collect(1)
                 gc.freeze()
             finally:
                 if gc_was_enabled:

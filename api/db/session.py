@@ -2,14 +2,16 @@
 
 ``provide_db_session`` is a generator dependency: Litestar runs the code after ``yield``
 once the handler has returned and the response is built, before it is sent. A handler
-that raised gets a rollback instead; if what it raised was a refusal (403, 409), the refusal
-is then audited in a transaction of its own, in the shop the guard admitted the caller to
-(or the firm's chain), since the rollback took any record of it along. If the transaction
+that raised gets a rollback instead; if what it raised was a refusal, the refusal is then
+audited in a transaction of its own, in the shop the guard admitted the caller to (or the
+firm's chain), since the rollback took any record of it along. If the transaction
 journalled an authorization change, this process's policy is brought up to date before the
-response leaves, so the caller's next request already sees the change.
+response leaves, so the caller's next request already sees it.
 
-``provide_shop_session`` is the same session bound to the shop the guard admitted the
-caller to. Shop-scoped handlers take ``shop_session``, never ``db_session``.
+On a shop-scoped route the session is bound to the shop the guard admitted the caller to
+before anything else runs (inside the generator, so a failure there is rolled back and the
+connection returned like any other). Shop-scoped handlers take ``shop_session``: the same
+session, named for what it is.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.shop_context import bind_shop
-from api.domain.audit.denials import AUDITED_REFUSAL_STATUSES, record_refusal
+from api.domain.audit.denials import is_audited_refusal, record_refusal
 from api.errors import ApiError
 from rbac.guard import SCOPE_STATE_KEY, ShopScope
 from rbac.policy_store import PENDING_KEY
@@ -36,14 +38,17 @@ async def provide_db_session(state: State, request: Request) -> AsyncGenerator[A
     committed = False
     refusal: ApiError | None = None
     try:
+        admitted = _admitted_shop(request)
+        if admitted is not None:
+            await bind_shop(session, admitted)
         yield session
         if session.in_transaction():
             await session.commit()
         committed = True
     except BaseException as exc:
         await session.rollback()
-        if isinstance(exc, ApiError) and exc.status in AUDITED_REFUSAL_STATUSES:
-            refusal = exc
+        if is_audited_refusal(exc):
+            refusal = exc  # type: ignore[assignment]
         raise
     finally:
         pending = session.info.pop(PENDING_KEY, None)
@@ -62,19 +67,20 @@ def _admitted_shop(request: Request) -> UUID | None:
     return scope.shop_id if isinstance(scope, ShopScope) else None
 
 
-def provide_shop_scope(request: Request, db_session: NamedDependency[AsyncSession]) -> ShopScope:
-    # ``db_session`` is not used: asking for it puts this dependency after the session, so
-    # Litestar resolves session → scope → shop session one by one instead of starting a
-    # task group for two independent dependencies on every request.
-    del db_session
-    scope = request.scope.get("state", {}).get(SCOPE_STATE_KEY)
-    if not isinstance(scope, ShopScope):
+def provide_shop_session(request: Request, db_session: NamedDependency[AsyncSession]
+                         ) -> AsyncSession:
+    if _admitted_shop(request) is None:
         # Only reachable if a shop route skipped the guard: refuse rather than guess.
         raise ApiError(403, "permission.undeclared", "This route is not guarded.")
-    return scope
-
-
-async def provide_shop_session(db_session: NamedDependency[AsyncSession],
-                               shop_scope: NamedDependency[ShopScope]) -> AsyncSession:
-    await bind_shop(db_session, shop_scope.shop_id)
     return db_session
+
+
+def provide_shop_scope(request: Request, shop_session: NamedDependency[AsyncSession]
+                       ) -> ShopScope:
+    # ``shop_session`` is not used: asking for it orders this dependency after the session,
+    # so Litestar resolves them one by one instead of starting a task group per request.
+    del shop_session
+    scope = request.scope.get("state", {}).get(SCOPE_STATE_KEY)
+    if not isinstance(scope, ShopScope):
+        raise ApiError(403, "permission.undeclared", "This route is not guarded.")
+    return scope

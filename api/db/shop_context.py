@@ -44,7 +44,7 @@ async def bound_to(session: AsyncSession, shop_id: UUID) -> AsyncIterator[None]:
     """
     previous = await current_shop(session)
     await bind_shop(session, shop_id)
-    try:
-        yield
-    finally:
-        await session.execute(_BIND, {"shop_id": str(previous) if previous else ""})
+    yield
+    # Not in a ``finally``: after an error the transaction is aborted and will roll back,
+    # and a second statement would only replace the real error with "transaction aborted".
+    await session.execute(_BIND, {"shop_id": str(previous) if previous else ""})

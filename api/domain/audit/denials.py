@@ -21,12 +21,19 @@ from api.domain.audit.services import record
 from api.errors import ApiError
 from rbac.guard import route_permission
 
-__all__ = ["AUDITED_REFUSAL_STATUSES", "record_denial", "record_refusal"]
+__all__ = ["AUDITED_REFUSAL_STATUSES", "is_audited_refusal", "record_denial", "record_refusal"]
 
 logger = structlog.get_logger(__name__)
 
 # A service's refusal of something the caller may not do (403) or that a rule forbids (409).
 AUDITED_REFUSAL_STATUSES = frozenset({403, 409})
+
+
+def is_audited_refusal(exc: BaseException) -> bool:
+    """Refusals a service raises that the log must keep: rule refusals (403, 409), and a
+    caller who stopped being a member while their request was on its way (404 shop)."""
+    return isinstance(exc, ApiError) and (
+        exc.status in AUDITED_REFUSAL_STATUSES or exc.code == "shop.not_found")
 
 
 async def record_denial(connection: ASGIConnection, shop_id: uuid.UUID | None,

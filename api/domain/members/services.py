@@ -128,7 +128,7 @@ def _cursor_key(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
         if created_at.tzinfo is None:
             raise ValueError("naive timestamp")
         return created_at, uuid.UUID(key[1])
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, AttributeError) as exc:  # any JSON value may be in there
         raise invalid_cursor() from exc
 
 
@@ -171,13 +171,13 @@ async def change_role(session: AsyncSession, actor: StaffActor, user_id: uuid.UU
     if user_id == actor.user_id:
         raise ApiError.forbidden("member.self_role_change", "You cannot change your own role.")
     shop = await shops.lock_shop(session, actor.shop_id)
+    await _require_staff_manager(session, actor, "staff:change_role")
     _refuse_founder_grant(shop, role)
     member = await _active_target(session, actor, user_id)
     if member.role == ShopRole.FOUNDER:
         raise ApiError.conflict("member.founder_role_fixed", "The founder's role cannot change.")
     if role not in STAFF_MANAGER_ROLES:
         await _keep_a_staff_manager(session, member)
-    await _require_staff_manager(session, actor, "staff:change_role")
     if member.role == role:
         return MemberRow.of(member, await _user(session, user_id))
     previous, member.role = member.role, role.value
@@ -193,9 +193,9 @@ async def remove_member(session: AsyncSession, actor: StaffActor, user_id: uuid.
         raise ApiError.forbidden("member.self_removal",
                                  "You cannot remove yourself; another staff manager must.")
     shop = await shops.lock_shop(session, actor.shop_id)
+    await _require_staff_manager(session, actor, "staff:remove")
     member = await _active_target(session, actor, user_id)
     await _keep_a_staff_manager(session, member)
-    await _require_staff_manager(session, actor, "staff:remove")
     founder_removed = member.role == ShopRole.FOUNDER
     if founder_removed:
         shop.founder_removed = True  # rule 1: the shop never has a founder again
@@ -233,8 +233,9 @@ async def _require_staff_manager(session: AsyncSession, actor: StaffActor, permi
                                  ) -> None:
     """Refuse anyone but an active founder or senior admin of this shop.
 
-    Called after ``_keep_a_staff_manager`` so that two managers removing each other see the
-    invariant's own code, ``member.last_staff_manager``.
+    Checked first, under the lock: a caller removed a moment ago is a stranger now (404,
+    rule 3), whatever the guard decided before the removal committed. With the caller a
+    manager and self-removal refused, ``_keep_a_staff_manager`` is the invariant's last line.
     """
     await _standing(session, actor, permission)
 

@@ -61,9 +61,11 @@ async def create_shop(session: AsyncSession, data: ShopCreate, ctx: AuditContext
     await bind_shop(session, shop.id)
     await add_founder(session, shop.id, founder, uuid.UUID(ctx.actor_id) if ctx.actor_id else None)
     await record_change(session, "shop", shop_id=shop.id)
+    details = {"slug": shop.slug, "founder_id": str(founder), "founder_invited": invited}
     await audit.record(session, ctx, shop_id=shop.id, action="shop.created", target=str(shop.id),
-                       details={"slug": shop.slug, "founder_id": str(founder),
-                                "founder_invited": invited})
+                       details=details)
+    await audit.record_firm(session, ctx, action="shop.created", target=str(shop.id),
+                            details=details)
     await session.refresh(shop)
     return shop, founder, invited
 

@@ -49,7 +49,8 @@ async def _active_managers(world: World, shop_id: uuid.UUID, *accounts: Account)
     return managers
 
 
-async def test_removal_that_would_leave_no_staff_manager_is_refused(world: World) -> None:
+async def test_a_manager_removed_meanwhile_is_a_stranger_and_the_last_manager_stays(
+        world: World) -> None:
     shop_id, first, second = await _shop_run_by_two_senior_admins(world)
     assert (await world.client.delete(members_path(shop_id, second.id),
                                       headers=first.headers())).status_code == 204
@@ -59,11 +60,11 @@ async def test_removal_that_would_leave_no_staff_manager_is_refused(world: World
         await _as_stale_caller(world, shop_id, second, lambda s, actor: services.remove_member(
             s, actor, first.id, SYSTEM))
 
-    assert (refused.value.status, refused.value.code) == (409, "member.last_staff_manager")
+    assert (refused.value.status, refused.value.code) == (404, "shop.not_found")
     assert await _active_managers(world, shop_id, first, second) == [first.id]
 
 
-async def test_demotion_that_would_leave_no_staff_manager_is_refused(world: World) -> None:
+async def test_a_manager_demoted_meanwhile_cannot_demote_the_last_manager(world: World) -> None:
     shop_id, first, second = await _shop_run_by_two_senior_admins(world)
     demote = await world.client.patch(members_path(shop_id, second.id), headers=first.headers(),
                                       json={"role": "admin"})
@@ -73,7 +74,7 @@ async def test_demotion_that_would_leave_no_staff_manager_is_refused(world: Worl
         await _as_stale_caller(world, shop_id, second, lambda s, actor: services.change_role(
             s, actor, first.id, ShopRole.AGENT, SYSTEM))
 
-    assert (refused.value.status, refused.value.code) == (409, "member.last_staff_manager")
+    assert (refused.value.status, refused.value.code) == (403, "permission.denied")
     assert await _active_managers(world, shop_id, first, second) == [first.id]
 
 
@@ -155,3 +156,16 @@ async def test_a_senior_admin_may_step_down_once_another_manager_exists(world: W
     assert response.status_code == 204, response.text
     assert_error(await world.client.get(members_path(shop_id), headers=old.headers()),
                  404, "shop.not_found")
+
+
+async def test_the_last_staff_manager_cannot_leave_by_any_path(world: World) -> None:
+    """The invariant itself, below the checks that normally keep a caller from reaching it."""
+    shop_id, founder = await world.shop()
+
+    async def leave(session, actor):  # type: ignore[no-untyped-def]
+        member = await services._active_target(session, actor, founder.id)
+        await services._keep_a_staff_manager(session, member)
+
+    with pytest.raises(ApiError) as refused:
+        await _as_stale_caller(world, shop_id, founder, leave)
+    assert (refused.value.status, refused.value.code) == (409, "member.last_staff_manager")
