@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -49,16 +51,31 @@ async def _recent_failures(session: AsyncSession, column: InstrumentedAttribute[
     return int((await session.execute(query)).scalar_one())
 
 
+_TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))")
+_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
+
+
 async def _serialise_attempts(session: AsyncSession, email: str, ip: str) -> None:
-    """Make concurrent sign-ins for one account, or from one IP, run one at a time.
+    """Make sign-ins for one account, or from one IP, count their failures one at a time.
 
     Without this, parallel wrong guesses all count the failures before any of them commits
-    and all get through. Transaction-scoped advisory locks are released at commit; email and
-    IP are always taken in this order, so two attempts cannot deadlock.
+    and all get through. An account has no business signing in twice at the same instant:
+    a second attempt is refused at once rather than queued (a flood must not hold pooled
+    connections). Colleagues behind one office address do sign in together: they queue,
+    for a bounded time. Locks are transaction-scoped, taken email first, then IP.
     """
-    for key in (f"login:email:{email}", f"login:ip:{ip}"):
-        await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                              {"key": key})
+    if not (await session.execute(_TRY_LOCK, {"key": f"login:email:{email}"})).scalar_one():
+        raise ApiError(429, "auth.attempt_in_progress",
+                       "Another sign-in for this account is in progress.",
+                       {"retry_after_seconds": 1})
+    await session.execute(text("SET LOCAL lock_timeout = '3s'"))
+    try:
+        await session.execute(_LOCK, {"key": f"login:ip:{ip}"})
+    except DBAPIError as exc:
+        if getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None) != "55P03":
+            raise
+        raise ApiError(429, "auth.rate_limited", "Too many sign-ins at once. Try again shortly.",
+                       {"retry_after_seconds": 3}) from exc
 
 
 async def login(session: AsyncSession, tokens: TokenService, settings: AuthSettings, *,
@@ -79,7 +96,9 @@ async def login(session: AsyncSession, tokens: TokenService, settings: AuthSetti
     user = await users.get_user_by_email(session, email)
     # Always run argon2 (against a dummy hash for an unknown email): skipping it would let
     # response times tell which emails have accounts.
-    ok = verify_password(user.password_hash if user else None, password) and user is not None
+    # argon2 takes tens of milliseconds of CPU: off the event loop.
+    ok = await asyncio.to_thread(verify_password, user.password_hash if user else None,
+                                 password) and user is not None
     session.add(LoginAttempt(email=email, ip=ip, succeeded=ok))
     if not ok or user is None:
         await audit.record_firm(session, ctx, action="auth.login", outcome="failure",
@@ -89,7 +108,7 @@ async def login(session: AsyncSession, tokens: TokenService, settings: AuthSetti
     if not user.is_active:
         return LoginOutcome(error=ApiError(401, "auth.account_disabled", "This account is disabled."))
     if user.password_hash and needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        user.password_hash = await asyncio.to_thread(hash_password, password)
     pair = await _issue(session, tokens, settings, user.id, client, family_id=uuid.uuid4())
     actor = AuditContext(str(user.id), client.value, ctx.ip, ctx.request_id)
     await audit.record_firm(session, actor, action="auth.login", target=email,
