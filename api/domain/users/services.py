@@ -6,6 +6,7 @@ import uuid
 from typing import NamedTuple
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.passwords import hash_password
@@ -97,7 +98,18 @@ async def find_or_invite(session: AsyncSession, *, user_id: uuid.UUID | None, em
     existing = await get_user_by_email(session, email)
     if existing is not None:
         return existing, False
-    return await create_user(session, email=email, password=None, display_name=display_name), True
+    try:
+        # A savepoint: two shops inviting the same new address at once must both end up
+        # with the one account, not one of them with a unique-violation error.
+        async with session.begin_nested():
+            invited = await create_user(session, email=email, password=None,
+                                        display_name=display_name)
+    except IntegrityError:
+        existing = await get_user_by_email(session, email)
+        if existing is None:
+            raise
+        return existing, False
+    return invited, True
 
 
 async def describe_me(session: AsyncSession, runtime: AuthzRuntime, principal: Principal) -> Me:

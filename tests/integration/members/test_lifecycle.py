@@ -272,3 +272,16 @@ async def test_one_person_holds_different_roles_in_different_shops(world: World)
                  404, "shop.not_found")
     assert_error(await world.client.get(members_path(shop_b), headers=person.headers()),
                  403, "permission.denied")
+
+
+async def test_two_shops_inviting_the_same_new_email_at_once_share_one_account(world: World) -> None:
+    import asyncio
+
+    (shop_a, founder_a), (shop_b, founder_b) = await world.shop(), await world.shop()
+    email = f"new-{uuid.uuid4().hex[:8]}@example.com"
+    responses = await asyncio.gather(*(
+        world.client.post(f"/api/v1/shops/{shop}/members", headers=founder.headers(),
+                          json={"email": email, "role": "agent"})
+        for shop, founder in ((shop_a, founder_a), (shop_b, founder_b))))
+    assert [r.status_code for r in responses] == [201, 201], [r.text for r in responses]
+    assert responses[0].json()["user_id"] == responses[1].json()["user_id"]
