@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -11,6 +10,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.support.servers import free_port, wait_until_ready
 
 pytestmark = pytest.mark.slow
 PASSWORD = "embedded-password-1"
@@ -28,12 +29,6 @@ def _shopdesk(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=120, input=PASSWORD + "\n")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_data_survives_a_restart_of_the_embedded_server(tmp_path: Path) -> None:
     created = _shopdesk(tmp_path, "create-user", "--email", "owner@example.com",
                         "--password-stdin", "--platform-role", "platform_admin")
@@ -44,22 +39,13 @@ def test_data_survives_a_restart_of_the_embedded_server(tmp_path: Path) -> None:
     again = _shopdesk(tmp_path, "create-user", "--email", "owner@example.com", "--password-stdin")
     assert again.returncode == 1 and "user.email_taken" in again.stderr
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
                               env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True)
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, server.stderr.read() if server.stderr else ""
-            try:
-                if httpx.get(f"{url}/health/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline
-            time.sleep(0.3)
+        wait_until_ready(url, server, timeout=60)
         login = httpx.post(f"{url}/api/v1/auth/login",
                            json={"email": "owner@example.com", "password": PASSWORD})
         assert login.status_code == 200, login.text

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,15 +17,10 @@ import pytest
 from rbac.catalog import FirmRole
 from tests.conftest import TEST_SIGNING_KEYS
 from tests.support.database import TestDatabase
+from tests.support.servers import free_port, wait_until_ready
 from tests.support.world import PASSWORD, Account, World
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -41,24 +35,15 @@ def servers(database: TestDatabase, tmp_path_factory: pytest.TempPathFactory) ->
     }
     processes, urls = [], []
     for _ in range(2):
-        port = _free_port()
+        port = free_port()
         env["SHOPDESK_DATA_DIR"] = str(tmp_path_factory.mktemp("server"))
         processes.append(subprocess.Popen(
             [sys.executable, "-m", "api.cli", "serve", "--no-migrate", "--port", str(port)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
         urls.append(f"http://127.0.0.1:{port}")
     try:
-        deadline = time.monotonic() + 30
         for url, process in zip(urls, processes, strict=True):
-            while True:
-                assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
-                try:
-                    if httpx.get(f"{url}/health/ready", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline, "server did not become ready"
-                time.sleep(0.2)
+            wait_until_ready(url, process, timeout=30)
         yield urls
     finally:
         for process in processes:
@@ -83,6 +68,17 @@ async def clients(servers: list[str]) -> AsyncIterator[tuple[httpx.AsyncClient, 
         yield a, b
 
 
+async def _seconds_until_refused(http: httpx.AsyncClient, method: str, path: str,
+                                 headers: dict[str, str], status: int, code: str) -> float:
+    """Seconds until ``http`` answers ``method path`` with ``status`` and error ``code``."""
+
+    async def refused() -> bool:
+        r = await http.request(method, path, headers=headers)
+        return r.status_code == status and r.json()["code"] == code
+
+    return await _until(refused)
+
+
 async def _until(check: Callable[[], object], timeout: float = 3.0) -> float:
     """Seconds until ``await check()`` is true (fails after ``timeout``)."""
     started = time.monotonic()
@@ -103,11 +99,8 @@ async def test_suspension_through_one_process_is_enforced_by_the_other(world: Wo
                             headers=await _login(a, admin))
     assert response.status_code == 200, response.text
 
-    async def refused_on_b() -> bool:
-        r = await b.get(f"/api/v1/shops/{shop_id}", headers=founder_on_b)
-        return r.status_code == 403 and r.json()["code"] == "shop.suspended"
-
-    assert await _until(refused_on_b) < 1.0
+    assert await _seconds_until_refused(b, "GET", f"/api/v1/shops/{shop_id}", founder_on_b,
+                                        403, "shop.suspended") < 1.0
 
 
 async def test_logout_everywhere_through_one_process_cuts_tokens_on_the_other(world: World, clients) -> None:  # type: ignore[no-untyped-def]
@@ -117,11 +110,8 @@ async def test_logout_everywhere_through_one_process_cuts_tokens_on_the_other(wo
     assert (await b.get("/api/v1/me", headers=token_on_b)).status_code == 200
     assert (await a.post("/api/v1/auth/logout-all", headers=await _login(a, founder))).status_code == 204
 
-    async def revoked_on_b() -> bool:
-        r = await b.get("/api/v1/me", headers=token_on_b)
-        return r.status_code == 401 and r.json()["code"] == "auth.session_revoked"
-
-    assert await _until(revoked_on_b) < 1.0
+    assert await _seconds_until_refused(b, "GET", "/api/v1/me", token_on_b,
+                                        401, "auth.session_revoked") < 1.0
 
 
 async def test_member_removed_through_one_process_is_refused_by_the_other(world: World, clients) -> None:  # type: ignore[no-untyped-def]
@@ -135,11 +125,8 @@ async def test_member_removed_through_one_process_is_refused_by_the_other(world:
                              headers=await _login(a, founder))
     assert removed.status_code == 204, removed.text
 
-    async def unknown_on_b() -> bool:
-        r = await b.get(f"/api/v1/shops/{shop_id}/authz/matrix", headers=agent_on_b)
-        return r.status_code == 404 and r.json()["code"] == "shop.not_found"
-
-    assert await _until(unknown_on_b) < 1.0
+    assert await _seconds_until_refused(b, "GET", f"/api/v1/shops/{shop_id}/authz/matrix",
+                                        agent_on_b, 404, "shop.not_found") < 1.0
 
 
 async def test_role_change_through_one_process_is_enforced_by_the_other(world: World, clients) -> None:  # type: ignore[no-untyped-def]
