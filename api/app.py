@@ -15,19 +15,24 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy.engine import URL
 
+from api.auth.integration_keys import KeyCache
 from api.auth.keys import load_keyring
 from api.auth.middleware import BearerAuthMiddleware
 from api.auth.passwords import configure_hashing
 from api.auth.tokens import TokenService
 from api.db.engine import create_engine, create_sessionmaker
+from api.db.hooks import on_commit, on_rollback
 from api.db.session import provide_db_session, provide_shop_scope, provide_shop_session
 from api.db.urls import app_url_from_owner, to_asyncpg_url, to_libpq_dsn
 from api.domain.audit.context import provide_audit_context
+from api.domain.audit.denials import audit_rolled_back_refusal
+from api.domain.authz.catch_up import catch_up_after_commit
 from api.errors import exception_handlers
+from api.guard import permission_guard
 from api.observability import RequestContextMiddleware, configure_logging
 from api.routes import firm_route_handlers, shop_route_handlers
+from api.routing import PUBLIC_KEY
 from api.settings import Settings, get_settings
-from rbac.guard import PUBLIC_KEY, permission_guard
 from rbac.runtime import AuthzRuntime
 
 __all__ = ["create_app", "resolve_app_url"]
@@ -59,6 +64,7 @@ def create_app(settings: Settings | None = None, *, database_url: URL | str | No
     configure_hashing(settings.auth.password_hashing)
     app_url = to_asyncpg_url(database_url) if database_url else resolve_app_url(settings)
     tokens = TokenService(load_keyring(settings), settings.auth)  # refuses to start without a key
+    _wire_transaction_hooks()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
@@ -68,6 +74,9 @@ def create_app(settings: Settings | None = None, *, database_url: URL | str | No
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.authz = runtime
+        keys = KeyCache(engine, runtime)
+        runtime.shop_listeners.append(keys.forget_shop)
+        app.state.integration_keys = keys
         try:
             await runtime.start()
             yield
@@ -80,7 +89,7 @@ def create_app(settings: Settings | None = None, *, database_url: URL | str | No
         route_handlers=[*shop_route_handlers(), *extra_shop_route_handlers],
         dependencies={
             "shop_scope": Provide(provide_shop_scope, sync_to_thread=False),
-            "shop_session": Provide(provide_shop_session, sync_to_thread=False),
+            "shop_session": Provide(provide_shop_session),
         },
     )
     api_v1 = Router(path="/api/v1", route_handlers=[*firm_route_handlers(), shop_router])
@@ -119,6 +128,12 @@ def create_app(settings: Settings | None = None, *, database_url: URL | str | No
         ),
         debug=False,
     )
+
+
+def _wire_transaction_hooks() -> None:
+    """What every unit of work does once it has committed or rolled back (``api.db.hooks``)."""
+    on_commit(catch_up_after_commit)
+    on_rollback(audit_rolled_back_refusal)
 
 
 def _infrastructure_handlers() -> list[object]:

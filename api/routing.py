@@ -11,14 +11,36 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.spec import Operation
 
 from rbac.catalog import PERMISSIONS
-from rbac.guard import PERMISSION_KEY, PUBLIC_KEY
 
-__all__ = ["PUBLIC", "public", "requires"]
+__all__ = [
+    "PERMISSION_KEY",
+    "PUBLIC",
+    "PUBLIC_KEY",
+    "is_automatic_options",
+    "public",
+    "requires",
+    "route_permission",
+]
 
 PUBLIC = "public"
+# Where a route's declaration lives in its handler's ``opt``.
+PERMISSION_KEY = "permission"
+PUBLIC_KEY = "public"
+
+
+def route_permission(handler: BaseRouteHandler) -> str | None:
+    """The one permission ``handler`` declared, if any."""
+    return handler.opt.get(PERMISSION_KEY)
+
+
+def is_automatic_options(handler: object) -> bool:
+    """Whether ``handler`` is Litestar's own OPTIONS answer (the Allow header; no data)."""
+    return (getattr(handler, "handler_name", "") == "options_handler"
+            and getattr(handler, "http_methods", None) == {"OPTIONS"})
 
 
 @cache

@@ -15,6 +15,7 @@ __all__ = [
     "FIRM_PERMISSIONS",
     "FIRM_ROLE_GRANTS",
     "GRANTABLE_ROLES",
+    "INTEGRATION_SCOPES",
     "MATRIX",
     "PERMISSIONS",
     "SHOP_ROLES",
@@ -66,6 +67,8 @@ shop:decorate            Y Y Y - -
 shop:preview_settings    Y Y - - -
 cs:mobile_settings       Y Y - - -
 cs:workspace             Y Y Y Y -
+cs:supervise             Y Y Y - -
+faq:write                Y Y Y - -
 quick_phrases:read       Y Y Y Y -
 quick_phrases:write_shop Y Y Y - -
 auto_replies:read        Y Y Y - -
@@ -107,6 +110,7 @@ polls:read               Y Y Y - -
 polls:read_private       Y Y - - -
 sla:configure            Y Y - - -
 audit:read               Y Y - - -
+integrations:manage      Y Y - - -
 """
 
 
@@ -125,6 +129,17 @@ FIRM_PERMISSIONS: frozenset[str] = frozenset({"shops:create", "shops:list", "sho
 # Any signed-in user acting on their own account (profile, own sessions, own shops).
 ACCOUNT_SELF = "account:self"
 
+# What a shop's integration key may be granted (its own systems calling ShopDesk). No staff
+# role holds these, and a key holds nothing else: a route declaring one of them admits only
+# a key of the shop in the path that carries the scope.
+INTEGRATION_SCOPES: frozenset[str] = frozenset({
+    "messages:ingest",   # inbound customer messages from the shop's channels
+    "customers:write",   # customers and their channel identities
+    "events:read",       # the shop's outbound event stream (replies to deliver, actions)
+    "catalog:write",     # products, groups, orders and reviews pushed in by the store
+    "actions:confirm",   # the store confirming or failing a requested action
+})
+
 # What the firm roles may do, in every shop and at the firm level (roles.md, firm roles).
 FIRM_ROLE_GRANTS: dict[FirmRole, frozenset[str]] = {
     FirmRole.PLATFORM_ADMIN: frozenset(
@@ -139,7 +154,8 @@ FIRM_ROLE_GRANTS: dict[FirmRole, frozenset[str]] = {
     FirmRole.PLATFORM_AUDITOR: frozenset({"shops:list", "staff:read", "audit:read"}),
 }
 
-PERMISSIONS: frozenset[str] = frozenset(MATRIX) | FIRM_PERMISSIONS | {ACCOUNT_SELF}
+PERMISSIONS: frozenset[str] = (frozenset(MATRIX) | FIRM_PERMISSIONS | INTEGRATION_SCOPES
+                               | {ACCOUNT_SELF})
 
 
 @dataclass(frozen=True, slots=True)

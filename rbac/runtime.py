@@ -20,6 +20,7 @@ import gc
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import asyncpg
@@ -59,6 +60,9 @@ class AuthzRuntime:
         self.policy: PolicyEngine | None = None
         self.version = 0
         self.stats = RuntimeStats()
+        # Called with a shop id for every applied change to that shop, and with None after a
+        # rebuild: caches derived from the policy (integration keys) drop what may be stale.
+        self.shop_listeners: list[Callable[[str | None], None]] = []
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -123,6 +127,7 @@ class AuthzRuntime:
                 if gc_was_enabled:
                     gc.enable()
             self.version = version
+            self._tell_listeners(None)
             self.stats.rebuilds += 1
             self.stats.last_rebuild_seconds = time.perf_counter() - started
         await self.catch_up()
@@ -166,10 +171,18 @@ class AuthzRuntime:
             state, members = await store.fetch_shop(conn, entry.shop_id)
             if state is not None:
                 self.policy.set_shop(state, members)
+            self._tell_listeners(entry.shop_id)
         elif entry.kind == "user" and entry.user_id:
             user = await store.fetch_user(conn, entry.user_id)
             if user is not None:
                 self.policy.set_user(user)
+
+    def _tell_listeners(self, shop_id: str | None) -> None:
+        for listener in self.shop_listeners:
+            try:
+                listener(shop_id)
+            except Exception:
+                logger.exception("a policy listener failed")
 
     # -- background ------------------------------------------------------------------------
 

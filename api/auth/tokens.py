@@ -15,7 +15,7 @@ import uuid
 import jwt
 
 from api.auth.keys import KeyRing
-from api.auth.principal import Client, Principal
+from api.auth.principal import Client, UserPrincipal
 from api.errors import ApiError
 from api.settings import AuthSettings
 
@@ -46,7 +46,7 @@ class TokenService:
         # Clients present the same token on every request for its whole (short) life.
         # Remembering tokens that already verified saves the signature and claim checks;
         # keyed by the full token, signature included, so nothing unverified gets in.
-        self._verified: dict[str, Principal] = {}
+        self._verified: dict[str, UserPrincipal] = {}
 
     def issue_access_token(self, user_id: str, client: Client) -> tuple[str, int]:
         """A signed access token for ``user_id`` on ``client``, and its expiry (epoch s)."""
@@ -68,7 +68,7 @@ class TokenService:
                            headers={"kid": self._keyring.active_kid})
         return token, expires
 
-    def verify(self, token: str) -> Principal:
+    def verify(self, token: str) -> UserPrincipal:
         """A principal from a valid token, or a 401 naming what is wrong with it."""
         known = self._verified.get(token)
         if known is not None and known.expires_at > time.time():
@@ -79,7 +79,7 @@ class TokenService:
         self._verified[token] = principal
         return principal
 
-    def _verify_uncached(self, token: str) -> Principal:
+    def _verify_uncached(self, token: str) -> UserPrincipal:
         self._verified.pop(token, None)
         try:
             header = jwt.get_unverified_header(token)
@@ -111,5 +111,5 @@ class TokenService:
             uuid.UUID(str(claims["sub"]))
         except ValueError as exc:
             raise _unauthorized("auth.token_invalid", "The access token is invalid.") from exc
-        return Principal(str(claims["sub"]), client, str(claims["jti"]), float(claims["iat"]),
-                         int(claims["exp"]))
+        return UserPrincipal(str(claims["sub"]), client, str(claims["jti"]),
+                             float(claims["iat"]), int(claims["exp"]))

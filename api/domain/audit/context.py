@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from litestar.connection import ASGIConnection
 
-from api.auth.principal import Principal
+from api.auth.principal import IntegrationKeyPrincipal, Principal, UserPrincipal
 
 __all__ = ["AuditContext", "audit_context_of", "provide_audit_context"]
 
@@ -22,10 +22,17 @@ class AuditContext:
 def audit_context_of(connection: ASGIConnection, principal: Principal | None = None) -> AuditContext:
     if principal is None:
         user = connection.scope.get("user")
-        principal = user if isinstance(user, Principal) else None
+        principal = user if isinstance(user, UserPrincipal | IntegrationKeyPrincipal) else None
+    # An integration key is its own actor: its id, with the client naming it as a key.
+    if isinstance(principal, IntegrationKeyPrincipal):
+        actor_id, client = principal.actor_id, principal.client
+    elif principal is not None:
+        actor_id, client = principal.user_id, principal.client.value
+    else:
+        actor_id = client = None
     return AuditContext(
-        actor_id=principal.user_id if principal else None,
-        client=principal.client.value if principal else None,
+        actor_id=actor_id,
+        client=client,
         ip=connection.client.host if connection.client else None,
         request_id=connection.scope.get("state", {}).get("request_id"),
     )

@@ -15,9 +15,9 @@ from api.domain.audit import services
 from api.domain.audit.models import AuditEntry
 from api.domain.audit.schemas import AuditEntryRead, ChainReport
 from api.domain.audit.verify import verify_chain, verify_firm_chain
+from api.guard import ShopScope
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from api.routing import requires
-from rbac.guard import ShopScope
 
 __all__ = ["AuditController", "FirmAuditController", "provide_audit_query", "to_read"]
 

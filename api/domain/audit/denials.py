@@ -19,9 +19,15 @@ from api.db.shop_context import FIRM_SCOPE, bind_shop
 from api.domain.audit.context import audit_context_of
 from api.domain.audit.services import record
 from api.errors import ApiError
-from rbac.guard import route_permission
+from api.routing import route_permission
 
-__all__ = ["AUDITED_REFUSAL_STATUSES", "is_audited_refusal", "record_denial", "record_refusal"]
+__all__ = [
+    "AUDITED_REFUSAL_STATUSES",
+    "audit_rolled_back_refusal",
+    "is_audited_refusal",
+    "record_denial",
+    "record_refusal",
+]
 
 logger = structlog.get_logger(__name__)
 
@@ -64,3 +70,11 @@ async def record_refusal(connection: ASGIConnection, shop_id: uuid.UUID | None,
     if error.details:
         details["details"] = error.details
     await record_denial(connection, shop_id, details)
+
+
+async def audit_rolled_back_refusal(request: ASGIConnection, exc: BaseException,
+                                    shop_id: uuid.UUID | None) -> None:
+    """Transaction hook: a refusal's own transaction rolled back and took its record along,
+    so write it again in a transaction of its own, in the shop it concerned."""
+    if is_audited_refusal(exc):
+        await record_refusal(request, shop_id, exc)  # type: ignore[arg-type]

@@ -11,7 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth.principal import Principal
+from api.auth.principal import UserPrincipal
 from api.domain.audit.context import AuditContext
 from api.domain.auth import services
 from api.domain.auth.schemas import LoginRequest, LogoutRequest, RefreshRequest, TokenPair
@@ -57,14 +57,14 @@ class AuthController(Controller):
         return Response(result)
 
     @post("/logout", **requires(ACCOUNT_SELF), status_code=204)
-    async def logout(self, request: Request[Principal, Any, Any],
+    async def logout(self, request: Request[UserPrincipal, Any, Any],
                      db_session: NamedDependency[AsyncSession],
                      data: JSONBody[LogoutRequest]) -> None:
         """Sign this device out (revokes the refresh token's family)."""
         await services.logout(db_session, uuid.UUID(request.user.user_id), data.refresh_token)
 
     @post("/logout-all", **requires(ACCOUNT_SELF), status_code=204)
-    async def logout_all(self, request: Request[Principal, Any, Any],
+    async def logout_all(self, request: Request[UserPrincipal, Any, Any],
                          db_session: NamedDependency[AsyncSession],
                          audit_context: NamedDependency[AuditContext]) -> None:
         """Sign out every session of this account, access tokens included, in every process."""

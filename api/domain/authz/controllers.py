@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.domain.audit.context import AuditContext
 from api.domain.authz import services
 from api.domain.authz.schemas import ExplainRequest, Explanation, PolicyExport, RoleMatrix, RouteMap
+from api.guard import ShopScope
 from api.routing import requires
-from rbac.guard import ShopScope
 
 __all__ = ["AuthzController"]
 

@@ -29,9 +29,9 @@ from api.domain.authz.schemas import (
     RouteEntry,
 )
 from api.errors import ApiError
+from api.routing import PERMISSION_KEY, PUBLIC_KEY, is_automatic_options
 from rbac.catalog import FIRM_PERMISSIONS, MATRIX, SHOP_ROLES, Cell, FirmRole
 from rbac.engine import FIRM_DOMAIN, MODEL_PATH, PolicyEngine
-from rbac.guard import PERMISSION_KEY, PUBLIC_KEY, is_automatic_options
 from rbac.policy_store import ShopState
 from rbac.runtime import AuthzRuntime
 

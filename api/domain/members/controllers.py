@@ -14,10 +14,10 @@ from api.domain.audit.context import AuditContext
 from api.domain.members import services
 from api.domain.members.deps import StaffActor, provide_staff_actor
 from api.domain.members.schemas import MemberAdd, MemberAdded, MemberRead, MemberRoleChange
+from api.guard import ShopScope
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from api.routing import requires
 from rbac.catalog import ShopRole
-from rbac.guard import ShopScope
 
 __all__ = ["MemberController", "to_read"]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from litestar.di import NamedDependency
 
-from rbac.guard import ShopScope
+from api.guard import ShopScope
 
 __all__ = ["StaffActor", "provide_staff_actor"]
 

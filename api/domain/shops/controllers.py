@@ -13,9 +13,9 @@ from api.domain.audit.context import AuditContext
 from api.domain.shops import services
 from api.domain.shops.models import Shop
 from api.domain.shops.schemas import ShopCreate, ShopCreated, ShopRead, ShopSuspend, ShopUpdate
+from api.guard import ShopScope
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from api.routing import requires
-from rbac.guard import ShopScope
 
 __all__ = ["FirmShopController", "ShopController", "to_read"]
 

@@ -9,7 +9,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth.principal import Principal
+from api.auth.principal import UserPrincipal
 from api.domain.users import services
 from api.domain.users.schemas import Me
 from api.routing import requires
@@ -23,7 +23,7 @@ class MeController(Controller):
     tags = ["account"]
 
     @get("/", **requires(ACCOUNT_SELF))
-    async def me(self, request: Request[Principal, Any, Any], state: State,
+    async def me(self, request: Request[UserPrincipal, Any, Any], state: State,
                  db_session: NamedDependency[AsyncSession]) -> Me:
         """Who I am, the client this token was issued to, and my role in each shop."""
         return await services.describe_me(db_session, state.authz, request.user)

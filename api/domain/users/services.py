@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.passwords import hash_password
-from api.auth.principal import Principal
+from api.auth.principal import UserPrincipal
 from api.domain.users.models import User
 from api.domain.users.schemas import Me, MyShop, UserRead
 from api.errors import ApiError
@@ -112,7 +112,7 @@ async def find_or_invite(session: AsyncSession, *, user_id: uuid.UUID | None, em
     return invited, True
 
 
-async def describe_me(session: AsyncSession, runtime: AuthzRuntime, principal: Principal) -> Me:
+async def describe_me(session: AsyncSession, runtime: AuthzRuntime, principal: UserPrincipal) -> Me:
     """Who the caller is, the client the token was issued to, and their role in each shop."""
     # Imported here: the shops feature names its founder through this module, so a
     # module-level import would be circular.

@@ -12,12 +12,13 @@ import pytest
 from litestar import Litestar, get
 
 from api.app import create_app
-from api.auth.principal import Client, Principal
+from api.auth.principal import Client
+from api.auth.principal import UserPrincipal as Principal
 from api.errors import ApiError
-from api.routing import requires
+from api.guard import permission_guard
+from api.routing import PERMISSION_KEY, PUBLIC_KEY, is_automatic_options, requires
 from api.settings import load_settings
 from rbac.catalog import ACCOUNT_SELF, PERMISSIONS
-from rbac.guard import PERMISSION_KEY, PUBLIC_KEY, is_automatic_options, permission_guard
 
 # Routes anyone may call. Anything else that is public is a mistake this test catches.
 EXPECTED_PUBLIC = {

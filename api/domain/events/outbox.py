@@ -1,0 +1,62 @@
+"""The shop's event log: written in the transaction of the change that causes it.
+
+It is the outbox every consumer reads: the staff's live stream, integration keys with
+``events:read``, and webhook delivery. ``seq`` is per shop and handed out under the row lock
+of the shop's counter, so within a shop commit order equals ``seq`` order: a reader that
+resumes after ``seq`` N never misses an event that commits later with a smaller number. A
+NOTIFY (sent at commit, dropped on rollback) wakes readers; the table is the truth.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+__all__ = ["EVENTS_CHANNEL", "EmittedEvent", "emit"]
+
+EVENTS_CHANNEL = "shopdesk_events"
+
+_NEXT_SEQ = text(
+    "INSERT INTO shop_event_counters AS c (shop_id, last_seq) VALUES (:shop_id, 1) "
+    "ON CONFLICT (shop_id) DO UPDATE SET last_seq = c.last_seq + 1 RETURNING c.last_seq"
+)
+_INSERT = text(
+    "INSERT INTO events (shop_id, seq, id, type, permission, subject_user_id, data) "
+    "VALUES (:shop_id, :seq, :id, :type, :permission, :subject, CAST(:data AS jsonb)) "
+    "RETURNING occurred_at"
+)
+_NOTIFY = text("SELECT pg_notify(:channel, :payload)")
+
+
+@dataclass(frozen=True, slots=True)
+class EmittedEvent:
+    shop_id: uuid.UUID
+    seq: int
+    id: uuid.UUID
+    type: str
+
+
+async def emit(session: AsyncSession | AsyncConnection, shop_id: uuid.UUID, type_: str,
+               data: dict[str, Any], *, permission: str = "cs:workspace",
+               subject_user_id: uuid.UUID | None = None) -> EmittedEvent:
+    """Append one event to ``shop_id``'s log in the caller's transaction.
+
+    ``permission`` is what a staff member needs to see it on the live stream;
+    ``subject_user_id`` narrows it to the one member it concerns unless the reader has
+    ``cs:supervise`` (an agent sees the queue and their own conversations). The caller's
+    transaction must be bound to ``shop_id``.
+    """
+    seq = (await session.execute(_NEXT_SEQ, {"shop_id": shop_id})).scalar_one()
+    event_id = uuid.uuid4()
+    await session.execute(_INSERT, {
+        "shop_id": shop_id, "seq": seq, "id": event_id, "type": type_,
+        "permission": permission, "subject": subject_user_id,
+        "data": json.dumps(data, separators=(",", ":"), default=str),
+    })
+    await session.execute(_NOTIFY, {"channel": EVENTS_CHANNEL, "payload": f"{shop_id}:{seq}"})
+    return EmittedEvent(shop_id, seq, event_id, type_)
