@@ -22,11 +22,13 @@ from api.auth.passwords import configure_hashing
 from api.auth.tokens import TokenService
 from api.db.engine import create_engine, create_sessionmaker
 from api.db.hooks import on_commit, on_rollback
+from api.db.reader import create_reader_pool, provide_shop_reader
 from api.db.session import provide_db_session, provide_shop_scope, provide_shop_session
 from api.db.urls import app_url_from_owner, to_asyncpg_url, to_libpq_dsn
 from api.domain.audit.context import provide_audit_context
 from api.domain.audit.denials import audit_rolled_back_refusal
 from api.domain.authz.catch_up import catch_up_after_commit
+from api.domain.members import founder as members_founder
 from api.errors import exception_handlers
 from api.guard import permission_guard
 from api.observability import RequestContextMiddleware, configure_logging
@@ -74,6 +76,7 @@ def create_app(settings: Settings | None = None, *, database_url: URL | str | No
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.authz = runtime
+        app.state.reader_pool = await create_reader_pool(to_libpq_dsn(app_url), settings.database)
         keys = KeyCache(engine, runtime)
         runtime.shop_listeners.append(keys.forget_shop)
         app.state.integration_keys = keys
@@ -82,6 +85,7 @@ def create_app(settings: Settings | None = None, *, database_url: URL | str | No
             yield
         finally:
             await runtime.stop()
+            await app.state.reader_pool.close()
             await engine.dispose()
 
     shop_router = Router(
@@ -90,6 +94,7 @@ def create_app(settings: Settings | None = None, *, database_url: URL | str | No
         dependencies={
             "shop_scope": Provide(provide_shop_scope, sync_to_thread=False),
             "shop_session": Provide(provide_shop_session),
+            "shop_reader": Provide(provide_shop_reader),
         },
     )
     api_v1 = Router(path="/api/v1", route_handlers=[*firm_route_handlers(), shop_router])
@@ -134,6 +139,7 @@ def _wire_transaction_hooks() -> None:
     """What every unit of work does once it has committed or rolled back (``api.db.hooks``)."""
     on_commit(catch_up_after_commit)
     on_rollback(audit_rolled_back_refusal)
+    members_founder.wire()  # onboarding's founder membership (signal from shops)
 
 
 def _infrastructure_handlers() -> list[object]:

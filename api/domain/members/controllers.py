@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
+import asyncpg
 from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
@@ -26,10 +27,13 @@ def _fields(row: services.MemberRow) -> dict[str, Any]:
     return {**row._asdict(), "role": ShopRole(row.role)}
 
 
+_ROLES = {role.value: role for role in ShopRole}  # a dict lookup beats ShopRole(value)
+
+
 def to_read(row: services.MemberRow) -> MemberRead:
     # Spelled out rather than ``**_fields(row)``: this runs once per row of the busiest list.
     return MemberRead(user_id=row.user_id, email=row.email, display_name=row.display_name,
-                      role=ShopRole(row.role), status=row.status, added_by=row.added_by,
+                      role=_ROLES[row.role], status=row.status, added_by=row.added_by,
                       created_at=row.created_at, removed_at=row.removed_at)
 
 
@@ -43,13 +47,14 @@ class MemberController(Controller):
     @get("/", **requires("staff:read"))
     async def list_members(
         # The scope, not the staff actor: one dependency chain, no task group per request.
-        self, shop_session: NamedDependency[AsyncSession], shop_scope: NamedDependency[ShopScope],
+        self, shop_reader: NamedDependency[asyncpg.Connection],
+        shop_scope: NamedDependency[ShopScope],
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, QueryParameter()] = None,
         include_removed: Annotated[bool, QueryParameter()] = False,
     ) -> Page[MemberRead]:
         """The shop's members in the order they joined; removed ones on request."""
-        page = await services.list_members(shop_session, shop_scope.shop_id, limit=limit,
+        page = await services.list_members(shop_reader, shop_scope.shop_id, limit=limit,
                                            cursor=cursor, include_removed=include_removed)
         return Page(items=[to_read(row) for row in page.items], next_cursor=page.next_cursor)
 

@@ -15,19 +15,21 @@ from enum import Enum
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, func, select, tuple_
+import asyncpg
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.audit import services as audit
 from api.domain.audit.context import AuditContext
 from api.domain.members.deps import StaffActor
+from api.domain.members.enums import MemberStatus
 from api.domain.members.models import ShopMember
 from api.domain.members.schemas import MemberAdd
 from api.domain.shops import services as shops
 from api.domain.users import services as users
 from api.domain.users.models import User
 from api.errors import ApiError
-from api.pagination import Page, decode_cursor, encode_cursor, invalid_cursor
+from api.pagination import Page, decode_cursor, page_of
 from rbac.catalog import STAFF_MANAGER_ROLES, FirmRole, ShopRole
 from rbac.policy_store import record_change
 
@@ -78,58 +80,32 @@ _MEMBERS = ShopMember.__table__
 _USERS = User.__table__
 
 
+# The busiest read of the API: one SELECT on the request's plain asyncpg connection
+# (``api.db.reader``), built once per shape. Only the columns the response shows.
+_LIST_SQL = (
+    "SELECT m.user_id, u.email, u.display_name, m.role, m.status, m.added_by, "
+    "m.created_at, m.removed_at "
+    "FROM shop_members m JOIN users u ON u.id = m.user_id "
+    "WHERE m.shop_id = $1{status}{after} "
+    "ORDER BY m.created_at, m.user_id LIMIT $2"
+)
+
+
 @cache
-def _list_statement(include_removed: bool, after_cursor: bool) -> Select[Any]:
-    """The list query, built once per shape: this is the busiest read of the API.
-
-    Core columns and bound parameters: building an ORM select on every request cost more
-    than running it. Only the columns the response shows.
-    """
-    m, u = _MEMBERS.c, _USERS.c
-    query = (
-        select(m.user_id, u.email, u.display_name, m.role, m.status, m.added_by,
-               m.created_at, m.removed_at)
-        .join_from(_MEMBERS, _USERS, u.id == m.user_id)
-        .where(m.shop_id == bindparam("shop_id"))
-        .order_by(m.created_at, m.user_id)
-        .limit(bindparam("limit"))
-    )
-    if not include_removed:
-        query = query.where(m.status == "active")
-    if after_cursor:
-        query = query.where(tuple_(m.created_at, m.user_id)
-                            > tuple_(bindparam("after_created_at"), bindparam("after_user_id")))
-    return query
+def _list_sql(include_removed: bool, after_cursor: bool) -> str:
+    return _LIST_SQL.format(
+        status="" if include_removed else f" AND m.status = '{MemberStatus.ACTIVE}'",
+        after=" AND (m.created_at, m.user_id) > ($3, $4)" if after_cursor else "")
 
 
-async def list_members(session: AsyncSession, shop_id: uuid.UUID, *, limit: int,
+async def list_members(conn: asyncpg.Connection, shop_id: uuid.UUID, *, limit: int,
                        cursor: str | None, include_removed: bool) -> Page[MemberRow]:
     """The shop's staff in the order they joined, ``(created_at, user_id)``."""
-    after = _cursor_key(cursor)
-    params: dict[str, Any] = {"shop_id": shop_id, "limit": limit + 1}
-    if after is not None:
-        params["after_created_at"], params["after_user_id"] = after
-    result = await session.execute(_list_statement(include_removed, after is not None), params)
-    rows = [MemberRow._make(row) for row in result.all()]
-    more = len(rows) > limit
-    rows = rows[:limit]
-    last = rows[-1] if rows else None
-    next_cursor = (encode_cursor([last.created_at.isoformat(), str(last.user_id)])
-                   if more and last else None)
-    return Page(items=rows, next_cursor=next_cursor)
-
-
-def _cursor_key(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    key = decode_cursor(cursor, 2)
-    if key is None:
-        return None
-    try:
-        created_at = datetime.fromisoformat(key[0])
-        if created_at.tzinfo is None:
-            raise ValueError("naive timestamp")
-        return created_at, uuid.UUID(key[1])
-    except (TypeError, ValueError, AttributeError) as exc:  # any JSON value may be in there
-        raise invalid_cursor() from exc
+    after = decode_cursor(cursor, (datetime, uuid.UUID))
+    args: tuple[Any, ...] = (shop_id, limit + 1, *(after or ()))
+    records = await conn.fetch(_list_sql(include_removed, after is not None), *args)
+    rows = [MemberRow._make(record.values()) for record in records]
+    return page_of(rows, limit, lambda last: [last.created_at, last.user_id])
 
 
 # -- changing -----------------------------------------------------------------------------
@@ -149,15 +125,16 @@ async def add_member(session: AsyncSession, actor: StaffActor, data: MemberAdd,
                                                codes=_MEMBER_CODES)
     member = await _member(session, actor.shop_id, user.id)
     readded = member is not None
-    if member is not None and member.status == "active":
+    if member is not None and member.status == MemberStatus.ACTIVE:
         raise ApiError.conflict("member.already_member", "This user is already a member.",
                                 user_id=str(user.id), role=member.role)
     if member is None:
         member = ShopMember(shop_id=actor.shop_id, user_id=user.id, role=data.role.value,
-                            status="active", added_by=actor.user_id)
+                            status=MemberStatus.ACTIVE, added_by=actor.user_id)
         session.add(member)
     else:
-        member.role, member.status, member.added_by = data.role.value, "active", actor.user_id
+        member.role, member.status, member.added_by = (
+            data.role.value, MemberStatus.ACTIVE, actor.user_id)
         member.removed_at = member.removed_by = None
     action = "member.readded" if readded else "member.invited" if invited else "member.added"
     await _journal(session, actor, ctx, member, action,
@@ -199,7 +176,8 @@ async def remove_member(session: AsyncSession, actor: StaffActor, user_id: uuid.
     founder_removed = member.role == ShopRole.FOUNDER
     if founder_removed:
         shop.founder_removed = True  # rule 1: the shop never has a founder again
-    member.status, member.removed_at, member.removed_by = "removed", func.now(), actor.user_id
+    member.status, member.removed_at, member.removed_by = (
+        MemberStatus.REMOVED, func.now(), actor.user_id)
     await _journal(session, actor, ctx, member, "member.removed",
                    {"role": member.role, "founder_removed": founder_removed})
 
@@ -216,7 +194,7 @@ async def _standing(session: AsyncSession, actor: StaffActor, permission: str) -
     """
     role = (await session.execute(select(ShopMember.role).where(
         ShopMember.shop_id == actor.shop_id, ShopMember.user_id == actor.user_id,
-        ShopMember.status == "active"))).scalar_one_or_none()
+        ShopMember.status == MemberStatus.ACTIVE))).scalar_one_or_none()
     if role in STAFF_MANAGER_ROLES:
         return Standing.STAFF_MANAGER
     if permission == "staff:add":  # the only staff permission the firm holds (roles.md)
@@ -259,7 +237,7 @@ async def _member(session: AsyncSession, shop_id: uuid.UUID, user_id: uuid.UUID
 async def _active_target(session: AsyncSession, actor: StaffActor, user_id: uuid.UUID
                          ) -> ShopMember:
     member = await _member(session, actor.shop_id, user_id)
-    if member is None or member.status != "active":
+    if member is None or member.status != MemberStatus.ACTIVE:
         raise ApiError.not_found("member")
     return member
 
@@ -276,7 +254,7 @@ async def _keep_a_staff_manager(session: AsyncSession, leaving: ShopMember) -> N
         return
     others = (await session.execute(
         select(func.count()).select_from(ShopMember).where(
-            ShopMember.shop_id == leaving.shop_id, ShopMember.status == "active",
+            ShopMember.shop_id == leaving.shop_id, ShopMember.status == MemberStatus.ACTIVE,
             ShopMember.role.in_(_MANAGERS), ShopMember.user_id != leaving.user_id))).scalar_one()
     if others == 0:
         raise ApiError.conflict("member.last_staff_manager",

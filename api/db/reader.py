@@ -1,0 +1,74 @@
+"""Hot reads on a plain asyncpg connection, under the same shop boundary as every request.
+
+The busiest reads (the member list, the waiting queue, a conversation's messages) run one
+SELECT. Through an ``AsyncSession`` that single statement costs more CPU in SQLAlchemy's
+session life cycle (checkout, begin, ORM execution path, commit, close: greenlet switches
+at every step) than in PostgreSQL and serialisation together; the benchmark in ``bench/``
+measured it. So those routes take ``shop_reader``: a connection from a small asyncpg pool
+of the same API role (no RLS bypass), inside a transaction that is bound to the guard's
+shop with the same transaction-local ``set_config('app.shop_id', ..., true)`` as
+``shop_session``, and committed by the framework when the handler returns. Writes never
+come here: they take ``shop_session``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from uuid import UUID
+
+import asyncpg
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+
+from api.errors import ApiError
+from api.guard import ShopScope
+from api.settings import DatabaseSettings
+
+__all__ = ["create_reader_pool", "provide_shop_reader"]
+
+# BEGIN and the shop binding travel in one round trip (the simple-query protocol runs both);
+# the shop id is a UUID object the guard produced, so its text form is safe to inline.
+_BEGIN_BOUND = "BEGIN READ ONLY; SELECT set_config('app.shop_id', '{shop_id}', true)"
+# A request waits this long for a connection before it is told the database is unavailable.
+_ACQUIRE_TIMEOUT_SECONDS = 5.0
+
+
+async def create_reader_pool(dsn: str, settings: DatabaseSettings) -> asyncpg.Pool:
+    # Connections open lazily (min_size=0): start-up must not fail because the database is
+    # briefly away, and a quiet process holds none of them.
+    return await asyncpg.create_pool(
+        dsn, min_size=0, max_size=max(2, settings.pool_size),
+        max_inactive_connection_lifetime=300,
+        server_settings={"application_name": "shopdesk-api-reader"},
+    )
+
+
+async def provide_shop_reader(state: State, shop_scope: NamedDependency[ShopScope]
+                              ) -> AsyncGenerator[asyncpg.Connection, None]:
+    pool: asyncpg.Pool = state.reader_pool
+    try:
+        conn = await pool.acquire(timeout=_ACQUIRE_TIMEOUT_SECONDS)
+    except (OSError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError,
+            TimeoutError) as exc:
+        raise ApiError(503, "database.unavailable",
+                       "The database is unavailable. Try again shortly.") from exc
+    shop_id: UUID = shop_scope.shop_id
+    clean = False
+    try:
+        await conn.execute(_BEGIN_BOUND.format(shop_id=UUID(str(shop_id))))
+        try:
+            yield conn
+        except BaseException:
+            await conn.execute("ROLLBACK")
+            clean = True
+            raise
+        await conn.execute("COMMIT")
+        clean = True
+    finally:
+        if clean:
+            await pool.release(conn)
+        else:
+            # The transaction could not be closed (the server went away mid-request): never
+            # hand this connection to another request.
+            conn.terminate()
+            await pool.release(conn)
