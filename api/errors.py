@@ -4,7 +4,9 @@ Every refusal is an ``ApiError`` with a stable ``code`` named for what happened.
 always ``{"code", "message", "details", "request_id"}``; nothing else leaks, and unexpected
 exceptions become a logged 500 with code ``internal.error``. Bad input never becomes a 500:
 an undecodable body is ``request.malformed_body`` (400), a body or parameter of the wrong
-shape is ``request.validation_failed`` (422).
+shape is ``request.validation_failed`` (422). A database that is away (refused or dropped
+connections, a pool that cannot hand one out in time) is a prompt 503
+``database.unavailable``, whatever layer noticed it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 import structlog
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
@@ -21,10 +24,12 @@ from litestar.exceptions import (
     ValidationException,
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from api.observability import REQUEST_ID_HEADER, ensure_request_id
 
-__all__ = ["ApiError", "api_error_response", "error_response", "exception_handlers"]
+__all__ = ["ApiError", "api_error_response", "database_unavailable", "error_response",
+           "exception_handlers", "is_database_unavailable"]
 
 logger = structlog.get_logger(__name__)
 
@@ -73,7 +78,7 @@ def error_response(request: Request, status: int, code: str, message: str,
 def api_error_response(request: Request, exc: ApiError) -> Response[dict[str, Any]]:
     """The response for ``exc``; handlers return it when the transaction must still commit."""
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    if exc.status == 429 and "retry_after_seconds" in exc.details:
+    if exc.status in (429, 503) and "retry_after_seconds" in exc.details:
         headers = {"Retry-After": str(exc.details["retry_after_seconds"])}
     return error_response(request, exc.status, exc.code, exc.message, exc.details, headers)
 
@@ -124,18 +129,25 @@ def _http(request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
     return error_response(request, status, code, message, None, exc.headers)
 
 
-# Unique constraints a race between two writers can hit after a service's own check passed.
-_CONSTRAINT_CODES = {
-    "uq_shops_slug": ("shop.slug_taken", "A shop with this slug already exists."),
-    "uq_users_email": ("user.email_taken", "A user with this email already exists."),
-    "uq_users_phone": ("user.phone_taken", "A user with this phone number already exists."),
-}
+# Constraints a race between two writers can hit after a service's own check passed, each
+# with the refusal the service would have given. Every slice registers its own, in its
+# ``errors.py`` (imported by the services that write those tables), so that nothing here
+# names a feature; the handler's lookup stays one dict access.
+_constraint_codes: dict[str, tuple[str, str]] = {}
+_CONFLICT = ("resource.conflict", "The change conflicts with existing data.")
+
+
+def register_constraint_codes(codes: dict[str, tuple[str, str]]) -> None:
+    """Map constraint names to ``(code, message)``; a name claimed twice differently is a bug."""
+    for constraint, refusal in codes.items():
+        if _constraint_codes.setdefault(constraint, refusal) != refusal:
+            raise ValueError(f"constraint {constraint!r} already maps to "
+                             f"{_constraint_codes[constraint]!r}")
 
 
 def _integrity(request: Request, exc: IntegrityError) -> Response[dict[str, Any]]:
     constraint = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None)
-    code, message = _CONSTRAINT_CODES.get(
-        constraint or "", ("resource.conflict", "The change conflicts with existing data."))
+    code, message = _constraint_codes.get(constraint or "", _CONFLICT)
     return error_response(request, 409, code, message,
                           {"constraint": constraint} if constraint else None)
 
@@ -147,7 +159,67 @@ def _dbapi(request: Request, exc: DBAPIError) -> Response[dict[str, Any]]:
     return _internal(request, exc)
 
 
+# Connection exceptions (08), operator intervention (57P01-57P03: shutdown, crash, starting
+# up), too many connections (53300).
+_UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+_UNAVAILABLE_TYPES: tuple[type[BaseException], ...] = (
+    PoolTimeoutError,  # the pool could not hand out a connection in time
+    asyncpg.PostgresConnectionError,
+    asyncpg.ConnectionDoesNotExistError,  # the server closed it mid-request
+    asyncpg.CannotConnectNowError,
+)
+# Refused, reset, a socket that is gone, a connect timeout: only when the database driver
+# raised them (a handler's own OSError is a bug, and stays a logged 500).
+_DRIVER_TYPES: tuple[type[BaseException], ...] = (OSError, TimeoutError)
+_DRIVER_PATHS = ("/asyncpg/", "/sqlalchemy/")
+
+
+def _raised_by_driver(exc: BaseException) -> bool:
+    tb = exc.__traceback__
+    while tb is not None:
+        if any(part in tb.tb_frame.f_code.co_filename for part in _DRIVER_PATHS):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _causes(exc: BaseException):  # type: ignore[no-untyped-def]
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen or len(seen) > 20:
+            continue
+        seen.add(id(current))
+        yield current
+        todo.extend((current.__cause__, current.__context__,
+                     getattr(current, "orig", None)))
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) says the database cannot be reached right now."""
+    for current in _causes(exc):
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        if str(getattr(current, "sqlstate", "") or "")[:2] == "08" or getattr(
+                current, "sqlstate", None) in _UNAVAILABLE_SQLSTATES:
+            return True
+        if isinstance(current, _UNAVAILABLE_TYPES) or (
+                isinstance(current, asyncpg.InterfaceError) and "closed" in str(current)) or (
+                isinstance(current, _DRIVER_TYPES) and _raised_by_driver(current)):
+            return True
+    return False
+
+
+def database_unavailable() -> ApiError:
+    return ApiError(503, "database.unavailable", "The database is unavailable. Try again shortly.",
+                    {"retry_after_seconds": 2})
+
+
 def _internal(request: Request, exc: Exception) -> Response[dict[str, Any]]:
+    if is_database_unavailable(exc):
+        logger.warning("database unavailable", path=request.url.path, error=type(exc).__name__)
+        return api_error_response(request, database_unavailable())
     logger.error("unhandled error", exc_info=exc, path=request.url.path)
     return error_response(request, 500, "internal.error", "Something went wrong on our side.")
 

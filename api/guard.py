@@ -85,7 +85,8 @@ _KEY_ALLOWED = Decision(True, Reason.ALLOWED, via="integration_key")
 
 
 def check_session(runtime: AuthzRuntime, principal: Principal) -> None:
-    """Refuse a disabled account, or a token issued before "log out everywhere"."""
+    """Refuse a disabled account, a token issued before "log out everywhere", or one of a
+    session that was signed out (logout, or a reused refresh token revoked its family)."""
     if not isinstance(principal, UserPrincipal):
         return
     assert runtime.policy is not None
@@ -94,7 +95,8 @@ def check_session(runtime: AuthzRuntime, principal: Principal) -> None:
         return
     if not state.is_active:
         raise ApiError(401, "auth.account_disabled", "This account is disabled.")
-    if state.sessions_valid_after and principal.issued_at < state.sessions_valid_after.timestamp():
+    if (state.sessions_valid_after and principal.issued_at < state.sessions_valid_after.timestamp()
+            or principal.session_id is not None and principal.session_id in state.revoked_sessions):
         raise ApiError(401, "auth.session_revoked", "This session was signed out. Sign in again.")
 
 

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-__all__ = ["Subscriber", "clear_subscribers", "publish", "subscribe"]
+__all__ = ["Subscriber", "clear_subscribers", "is_subscribed", "publish", "subscribe"]
 
 S = TypeVar("S")
 Subscriber = Callable[[AsyncSession, Any], Awaitable[None]]
@@ -33,6 +33,11 @@ async def publish(session: AsyncSession, signal: object) -> None:
     """Run every subscriber of ``type(signal)`` now, in the caller's transaction."""
     for subscriber in _subscribers.get(type(signal), ()):
         await subscriber(session, signal)
+
+
+def is_subscribed(signal_type: type) -> bool:
+    """Whether anything subscribed to ``signal_type`` (for signals that must not go unheard)."""
+    return bool(_subscribers.get(signal_type))
 
 
 def clear_subscribers() -> None:

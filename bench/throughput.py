@@ -1,17 +1,21 @@
-"""Requests/s and latency of ShopDesk's member list against a bare Litestar + asyncpg baseline.
+"""Requests/s and latency of ShopDesk's hot reads against a bare Litestar + asyncpg baseline.
 
-One run, one scratch database (see ``bench._db``), seeded as the owner with a shop of
-``--members`` members, a second shop sharing some agents with it, and a founder with a
-known password. Then, one after the other, each in its own uvicorn process on 127.0.0.1
-with one worker:
+The hot reads are what staff poll all day: the member list, the waiting queue and a
+conversation's messages. One run, one scratch database (see ``bench._db``), seeded as the
+owner with a shop of ``--members`` members, a second shop sharing some agents with it, a
+founder with a known password, 60 waiting conversations and one conversation of 60
+messages. Then, each in its own uvicorn process on 127.0.0.1 with one worker:
 
-  (a) ``bench.bare_app``: the same rows through Litestar + asyncpg as the API role, one
-      transaction with ``set_config('app.shop_id')`` per request (RLS applies);
+  (a) ``bench.bare_app``: the same SQL (imported from ShopDesk's services) and the same
+      round trips through Litestar + asyncpg as the API role, one read-only transaction
+      bound with ``set_config('app.shop_id')`` per request (RLS applies);
   (b) ``shopdesk serve`` (production settings: JSON logs, a configured signing key), the
-      founder's bearer token, ``GET /api/v1/shops/{shop_id}/members``.
+      founder's bearer token: ``GET /api/v1/shops/{shop_id}/members``, ``.../conversations/
+      queue`` and ``.../conversations/{id}/messages``.
 
 Both get the same closed-loop load from ``bench.loadgen`` in a separate process: warm-up,
-then a fixed measured window. Prints requests/s, p50 and p99 for each and the ratio b/a.
+then a fixed measured window, the targets alternating round by round. Prints requests/s,
+p50 and p99 for each and the ratio b/a per read.
 ``--profile`` adds a third, unmeasured pass with py-spy attached to (b) and prints where
 its time goes.
 
@@ -61,6 +65,7 @@ class Seeded:
     other_shop_id: uuid.UUID
     founder_id: uuid.UUID
     members: int
+    thread_id: uuid.UUID  # the conversation whose messages are read
 
 
 # -- seeding -------------------------------------------------------------------------------
@@ -100,9 +105,45 @@ async def seed(owner_dsn: str, members: int) -> Seeded:
                 await conn.executemany(
                     "INSERT INTO shop_members (shop_id, user_id, role, created_at) "
                     "VALUES ($1, $2, $3, $4)", rows)
+            thread = await _seed_conversations(conn, shop_a, founder)
     finally:
         await conn.close()
-    return Seeded(shop_a, shop_b, founder, members)
+    return Seeded(shop_a, shop_b, founder, members, thread)
+
+
+async def _seed_conversations(conn: asyncpg.Connection, shop_id: uuid.UUID,
+                              founder: uuid.UUID) -> uuid.UUID:
+    """60 waiting conversations (the queue) and one of 60 messages (the thread), bound."""
+    await conn.execute("SELECT set_config('app.shop_id', $1, true)", str(shop_id))
+    await conn.execute(
+        "INSERT INTO customers (shop_id, id, display_name) "
+        "SELECT $1, gen_random_uuid(), 'Buyer ' || n FROM generate_series(1, 61) n", shop_id)
+    await conn.execute(
+        "INSERT INTO conversations (shop_id, id, customer_id, channel, status, created_at, "
+        "cycle_started_at, updated_at, last_message_seq, last_customer_message_at, "
+        "waiting_since) "
+        "SELECT $1, gen_random_uuid(), c.id, 'web', 'open', t, t, t, 1, t, t "
+        "FROM (SELECT id, now() - make_interval(mins => row_number() OVER ()::int) AS t "
+        "FROM customers WHERE shop_id = $1 LIMIT 60) c", shop_id)
+    customer = await conn.fetchval(
+        "SELECT id FROM customers WHERE shop_id = $1 AND id NOT IN "
+        "(SELECT customer_id FROM conversations WHERE shop_id = $1)", shop_id)
+    thread = uuid.uuid4()
+    await conn.execute(
+        "INSERT INTO conversations (shop_id, id, customer_id, channel, status, assignee_id, "
+        "last_message_seq) VALUES ($1, $2, $3, 'web', 'open', $4, 60)",
+        shop_id, thread, customer, founder)
+    await conn.execute(
+        "INSERT INTO messages (shop_id, id, conversation_id, seq, cycle, channel, author_kind, "
+        "author_id, body, attachments, created_at) "
+        "SELECT $1, gen_random_uuid(), $2, n, 1, 'web', "
+        "CASE WHEN n % 2 = 0 THEN 'staff' ELSE 'customer' END, "
+        "CASE WHEN n % 2 = 0 THEN $3::uuid END, 'Message number ' || n || ' about the order', "
+        "CASE WHEN n % 10 = 0 THEN '[{\"url\": \"https://img.example/p.png\"}]'::jsonb "
+        "ELSE '[]'::jsonb END, now() - make_interval(mins => 60 - n) "
+        "FROM generate_series(1, 60) n", shop_id, thread, founder)
+    await conn.execute("ANALYZE customers; ANALYZE conversations; ANALYZE messages")
+    return thread
 
 
 # -- processes -----------------------------------------------------------------------------
@@ -165,7 +206,7 @@ def _py_spy() -> str | None:
 
 # -- the run ---------------------------------------------------------------------------------
 
-def _member_ids(body: object) -> list[str]:
+def _ids(body: object) -> list[str]:
     items = body.get("items", []) if isinstance(body, dict) else []
     return [str(item.get("user_id") or item.get("id")) for item in items]
 
@@ -180,6 +221,25 @@ class Target:
     runs: list[dict[str, object]]
 
 
+@dataclass(frozen=True, slots=True)
+class Read:
+    """One hot read: its name and its path on the bare app and on ShopDesk."""
+
+    name: str
+    bare_path: str
+    shopdesk_path: str
+
+
+def _reads(seeded: Seeded) -> list[Read]:
+    shop, thread = seeded.shop_id, seeded.thread_id
+    return [
+        Read("members", f"/shops/{shop}/members", f"/api/v1/shops/{shop}/members"),
+        Read("queue", f"/shops/{shop}/queue", f"/api/v1/shops/{shop}/conversations/queue"),
+        Read("messages", f"/shops/{shop}/conversations/{thread}/messages",
+             f"/api/v1/shops/{shop}/conversations/{thread}/messages"),
+    ]
+
+
 def _shopdesk_env(db: BenchDatabase, work: Path, args: argparse.Namespace) -> dict[str, str]:
     """ShopDesk as deployed: production settings, migrations already applied."""
     return {
@@ -190,9 +250,9 @@ def _shopdesk_env(db: BenchDatabase, work: Path, args: argparse.Namespace) -> di
     }
 
 
-def _start_shopdesk(stack: contextlib.ExitStack, label: str, cmd: list[str],
-                    env: dict[str, str], log: Path, seeded: Seeded,
-                    bare_rows: list[str]) -> Target:
+def _start_shopdesk(stack: contextlib.ExitStack, cmd: list[str], env: dict[str, str],
+                    log: Path) -> tuple[int, int, str]:
+    """(port, pid, the founder's token) of a running ``shopdesk serve``."""
     port = _free_port()
     proc = stack.enter_context(_server(
         [*cmd, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-migrate"], env, log))
@@ -201,51 +261,62 @@ def _start_shopdesk(stack: contextlib.ExitStack, label: str, cmd: list[str],
     login = httpx.post(f"{base}/api/v1/auth/login", json={
         "email": FOUNDER_EMAIL, "password": FOUNDER_PASSWORD, "client": "web"})
     login.raise_for_status()
-    token = login.json()["access_token"]
-    path = f"/api/v1/shops/{seeded.shop_id}/members"
-    probe = httpx.get(base + path, headers={"Authorization": f"Bearer {token}"})
-    if probe.status_code != 200:
-        raise SystemExit(f"GET {path} answered {probe.status_code}: {probe.text}")
-    rows = _member_ids(probe.json())
-    if rows != bare_rows:
-        raise SystemExit(f"{label} returned other members than the baseline: {rows} != {bare_rows}")
-    return Target(label, port, path, [f"Authorization: Bearer {token}"], proc.pid, [])
+    return port, proc.pid, login.json()["access_token"]
+
+
+def _same_rows(read: Read, bare_port: int, port: int, token: str) -> int:
+    """Both targets answer this read with the same rows in the same order: their count."""
+    bare = httpx.get(f"http://127.0.0.1:{bare_port}{read.bare_path}")
+    ours = httpx.get(f"http://127.0.0.1:{port}{read.shopdesk_path}",
+                     headers={"Authorization": f"Bearer {token}"})
+    for response in (bare, ours):
+        if response.status_code != 200:
+            raise SystemExit(f"{read.name}: {response.url} answered {response.status_code}: "
+                             f"{response.text[:500]}")
+    if _ids(bare.json()) != _ids(ours.json()) or not _ids(ours.json()):
+        raise SystemExit(f"{read.name}: ShopDesk and the baseline return different rows")
+    return len(_ids(ours.json()))
 
 
 def run(db: BenchDatabase, seeded: Seeded, args: argparse.Namespace, work: Path) -> int:
+    reads = [r for r in _reads(seeded) if args.reads == "all" or r.name in args.reads.split(",")]
     with contextlib.ExitStack() as stack:
-        # All servers start first and idle while another is measured; the rounds alternate
-        # so that background load on a shared machine hits every target alike.
-        port = _free_port()
-        bare_path = f"/shops/{seeded.shop_id}/members"
+        # Both servers start first and idle while the other is measured; the rounds
+        # alternate so that background load on a shared machine hits every target alike.
+        bare_port = _free_port()
         bare_cmd = [sys.executable, "-m", "uvicorn", "bench.bare_app:create_app", "--factory",
-                    "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+                    "--host", "127.0.0.1", "--port", str(bare_port), "--workers", "1",
                     "--no-access-log", "--log-level", "warning"]
-        proc = stack.enter_context(_server(bare_cmd, {"BENCH_APP_DSN": db.app_url},
+        bare = stack.enter_context(_server(bare_cmd, {"BENCH_APP_DSN": db.app_url},
                                            work / "bare.log"))
-        _wait_ready(proc, f"http://127.0.0.1:{port}{bare_path}", work / "bare.log")
-        bare_rows = _member_ids(httpx.get(f"http://127.0.0.1:{port}{bare_path}").json())
-        targets = [Target("(a) bare Litestar + asyncpg", port, bare_path, [], proc.pid, [])]
-
-        env = _shopdesk_env(db, work, args)
+        _wait_ready(bare, f"http://127.0.0.1:{bare_port}{reads[0].bare_path}", work / "bare.log")
         shopdesk = [str(Path(sys.executable).parent / "shopdesk")]
-        targets.append(_start_shopdesk(stack, "(b) ShopDesk /members", shopdesk, env,
-                                       work / "shopdesk.log", seeded, bare_rows))
-        print(f"rows: every target returns the same {len(bare_rows)} members in the same order")
+        port, pid, token = _start_shopdesk(stack, shopdesk, _shopdesk_env(db, work, args),
+                                           work / "shopdesk.log")
+        pairs: list[tuple[Read, Target, Target]] = []
+        for read in reads:
+            rows = _same_rows(read, bare_port, port, token)
+            print(f"{read.name}: both targets return the same {rows} rows in the same order")
+            pairs.append((read,
+                          Target("(a) bare Litestar + asyncpg", bare_port, read.bare_path, [],
+                                 bare.pid, []),
+                          Target("(b) ShopDesk", port, read.shopdesk_path,
+                                 [f"Authorization: Bearer {token}"], pid, [])))
 
         for _ in range(args.rounds):
-            for target in targets:
-                cpu_before = _cpu_seconds(target.pid)
-                result = _load(target.port, target.path, target.headers, args)
-                cpu = _cpu_seconds(target.pid) - cpu_before
-                # CPU the server burnt per request served (warm-up included in both counts).
-                total = float(result["rps"]) * args.duration * (1 + args.warmup / args.duration)
-                result["cpu_ms_per_request"] = cpu * 1000 / total if total else float("nan")
-                result["cpu_utilisation"] = cpu / (args.warmup + args.duration)
-                target.runs.append(result)
-        profile = _profile(targets[1], args, work) if args.profile else None
+            for _read, *targets in pairs:
+                for target in targets:
+                    cpu_before = _cpu_seconds(target.pid)
+                    result = _load(target.port, target.path, target.headers, args)
+                    cpu = _cpu_seconds(target.pid) - cpu_before
+                    # CPU the server burnt per request served (warm-up included in both).
+                    total = float(result["rps"]) * args.duration * (1 + args.warmup / args.duration)
+                    result["cpu_ms_per_request"] = cpu * 1000 / total if total else float("nan")
+                    result["cpu_utilisation"] = cpu / (args.warmup + args.duration)
+                    target.runs.append(result)
+        profile = _profile(pairs[0][2], args, work) if args.profile else None
 
-    _report(targets, args, db)
+    _report(pairs, args, db)
     if profile:
         print()
         print(profile)
@@ -276,29 +347,34 @@ def _median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def _report(targets: list[Target], args: argparse.Namespace, db: BenchDatabase) -> None:
+def _report(pairs: list[tuple[Read, Target, Target]], args: argparse.Namespace,
+            db: BenchDatabase) -> None:
     print(f"database: {db.source}")
     print(f"load: {args.concurrency} keep-alive connections, {args.warmup:g} s warm-up + "
           f"{args.duration:g} s measured per run, {args.rounds} alternating round(s), 1 uvicorn "
           f"worker each; {os.cpu_count()} CPUs shared by server, PostgreSQL and load generator")
     print()
-    print(f"{'':36} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/req':>10} {'CPU':>5}  "
+    print(f"{'':40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/req':>10} {'CPU':>5}  "
           "per round req/s")
-    for t in targets:
-        rps = [float(r["rps"]) for r in t.runs]
-        bad = sum(n for r in t.runs for s, n in r["statuses"].items() if s != "200")  # type: ignore[union-attr]
-        print(f"{t.label:36} {_median(rps):8.0f} {_median([float(r['p50_ms']) for r in t.runs]):8.2f} "
-              f"{_median([float(r['p99_ms']) for r in t.runs]):8.2f} "
-              f"{_median([float(r['cpu_ms_per_request']) for r in t.runs]):10.2f} "
-              f"{_median([float(r['cpu_utilisation']) for r in t.runs]):5.0%}  "
-              + " ".join(f"{x:.0f}" for x in rps) + (f"  non-200: {bad}" if bad else ""))
-    base = targets[0].runs
+    verdicts = []
+    for read, base, ours in pairs:
+        for t in (base, ours):
+            rps = [float(r["rps"]) for r in t.runs]
+            bad = sum(n for r in t.runs for s, n in r["statuses"].items() if s != "200")  # type: ignore[union-attr]
+            label = f"{read.name:9} {t.label}"
+            print(f"{label:40} {_median(rps):8.0f} "
+                  f"{_median([float(r['p50_ms']) for r in t.runs]):8.2f} "
+                  f"{_median([float(r['p99_ms']) for r in t.runs]):8.2f} "
+                  f"{_median([float(r['cpu_ms_per_request']) for r in t.runs]):10.2f} "
+                  f"{_median([float(r['cpu_utilisation']) for r in t.runs]):5.0%}  "
+                  + " ".join(f"{x:.0f}" for x in rps) + (f"  non-200: {bad}" if bad else ""))
+        ratios = [float(b["rps"]) / float(a["rps"])
+                  for a, b in zip(base.runs, ours.runs, strict=True) if a["rps"]]
+        verdicts.append((read.name, _median(ratios), ratios))
     print()
-    for t in targets[1:]:
-        ratios = [float(b["rps"]) / float(a["rps"]) for a, b in zip(base, t.runs, strict=True) if a["rps"]]
-        ratio = _median(ratios)
+    for name, ratio, ratios in verdicts:
         verdict = "meets" if ratio >= TARGET_RATIO else "BELOW"
-        print(f"ratio {t.label[:3]}/(a) req/s: {ratio:.2f}  ({verdict} the target of >= "
+        print(f"ratio {name:9} (b)/(a) req/s: {ratio:.2f}  ({verdict} the target of >= "
               f"{TARGET_RATIO}; per round: {', '.join(f'{r:.2f}' for r in ratios)})")
 
 
@@ -319,6 +395,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--members", type=int, default=50)
     parser.add_argument("--log-level", default="INFO", help="ShopDesk's SHOPDESK_LOG_LEVEL")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds (median)")
+    parser.add_argument("--reads", default="all",
+                        help="all, or a comma-separated subset of members,queue,messages")
     parser.add_argument("--profile", action="store_true", help="extra pass under py-spy")
     parser.add_argument("--keep-profile", type=Path, help="copy py-spy's raw stacks here")
     args = parser.parse_args(argv)

@@ -125,7 +125,11 @@ def _parse_matrix(text: str) -> dict[str, dict[ShopRole, Cell]]:
 MATRIX: dict[str, dict[ShopRole, Cell]] = _parse_matrix(_MATRIX_TEXT)
 
 # Firm-level permissions: actions on the firm itself, not inside one shop.
-FIRM_PERMISSIONS: frozenset[str] = frozenset({"shops:create", "shops:list", "shops:suspend"})
+# analytics:firm: the SLA report across every shop and the ranking of shops (issue 7).
+FIRM_PERMISSIONS: frozenset[str] = frozenset({"shops:create", "shops:list", "shops:suspend",
+                                              "analytics:firm",
+                                              # integration keys' request limits per shop
+                                              "shops:configure_limits"})
 # Any signed-in user acting on their own account (profile, own sessions, own shops).
 ACCOUNT_SELF = "account:self"
 
@@ -144,11 +148,11 @@ INTEGRATION_SCOPES: frozenset[str] = frozenset({
 FIRM_ROLE_GRANTS: dict[FirmRole, frozenset[str]] = {
     FirmRole.PLATFORM_ADMIN: frozenset(
         {
-            "shops:create", "shops:list", "shops:suspend",
+            "shops:create", "shops:list", "shops:suspend", "shops:configure_limits",
             "shop:settings",
             # Places firm agents into shops; the member service narrows this to agents.
             "staff:read", "staff:add",
-            "audit:read", "analytics:read",
+            "audit:read", "analytics:read", "analytics:firm",
         }
     ),
     FirmRole.PLATFORM_AUDITOR: frozenset({"shops:list", "staff:read", "audit:read"}),

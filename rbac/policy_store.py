@@ -59,6 +59,8 @@ class UserState:
     platform_role: str | None
     is_active: bool
     sessions_valid_after: datetime | None
+    # Signed-out sessions (refresh-token families) whose access tokens may still be unexpired.
+    revoked_sessions: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +126,10 @@ async def fetch_policy_lines(conn: AsyncConnection) -> list[PolicyLine]:
 
 
 _SHOP_COLUMNS = "id, status, wechat_bound, policy_version"
-_USER_COLUMNS = "id, platform_role, is_active, sessions_valid_after"
+# The user's live signed-out sessions travel with the user's row, as one array.
+_USER_COLUMNS = (
+    "id, platform_role, is_active, sessions_valid_after, ARRAY(SELECT r.family_id::text "
+    "FROM revoked_sessions r WHERE r.user_id = users.id AND r.expires_at > now()) AS revoked")
 
 
 def _shop(row) -> ShopState:  # type: ignore[no-untyped-def]
@@ -132,7 +137,8 @@ def _shop(row) -> ShopState:  # type: ignore[no-untyped-def]
 
 
 def _user(row) -> UserState:  # type: ignore[no-untyped-def]
-    return UserState(str(row.id), row.platform_role, row.is_active, row.sessions_valid_after)
+    return UserState(str(row.id), row.platform_role, row.is_active, row.sessions_valid_after,
+                     frozenset(row.revoked or ()))
 
 
 async def fetch_shop(conn: AsyncConnection, shop_id: str) -> tuple[ShopState | None, dict[str, str]]:
@@ -165,11 +171,13 @@ async def iter_shops(conn: AsyncConnection) -> AsyncIterator[list[ShopState]]:
 
 
 async def iter_users(conn: AsyncConnection) -> AsyncIterator[list[UserState]]:
-    """Only users the guard must know about: firm roles, deactivated, or logged out everywhere."""
+    """Only users the guard must know about: firm roles, deactivated, logged out everywhere,
+    or with a signed-out session whose access tokens have not all expired."""
     result = await conn.stream(
         text(
             f"SELECT {_USER_COLUMNS} FROM users WHERE platform_role IS NOT NULL "
-            "OR NOT is_active OR sessions_valid_after IS NOT NULL"
+            "OR NOT is_active OR sessions_valid_after IS NOT NULL OR id IN (SELECT user_id "
+            "FROM revoked_sessions WHERE expires_at > now())"
         )
     )
     async for batch in result.partitions(_BATCH):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -12,7 +11,6 @@ import pytest
 from litestar import Litestar
 
 from api.app import create_app
-from api.settings import load_settings
 from tests.support.apps import http_client, running
 from tests.support.database import (
     TestDatabase,
@@ -20,9 +18,11 @@ from tests.support.database import (
     drop_test_database,
     postgres_server,
 )
+from tests.support.settings import TEST_SIGNING_KEYS, make_settings
 from tests.support.world import World
 
-TEST_SIGNING_KEYS = "test-1:" + "k" * 48 + ",test-0:" + "o" * 48
+# Re-exported for modules written before tests.support.settings; import from there instead.
+__all__ = ["TEST_SIGNING_KEYS", "make_settings"]
 
 
 @pytest.fixture(scope="session")
@@ -39,16 +39,6 @@ async def database(postgres_url: tuple[str, str]) -> AsyncIterator[TestDatabase]
         yield db
     finally:
         await drop_test_database(db)
-
-
-def make_settings(db: TestDatabase, data_dir: Path, **auth_overrides: object):  # type: ignore[no-untyped-def]
-    base = load_settings()
-    auth_overrides = {"password_hashing": "fast-insecure", **auth_overrides}
-    auth = dataclasses.replace(base.auth, signing_keys=TEST_SIGNING_KEYS,
-                               login_max_failures_per_ip=1000, **auth_overrides)
-    database = dataclasses.replace(base.database, url=db.owner_url, app_url=db.app_url)
-    return dataclasses.replace(base, environment="test", data_dir=data_dir, auth=auth,
-                               database=database, log_level="WARNING", authz_poll_seconds=0.5)
 
 
 @pytest.fixture(scope="session")

@@ -31,6 +31,9 @@ class UserPrincipal:
     token_id: str
     issued_at: float
     expires_at: int
+    # The sign-in session (refresh-token family) the token belongs to; signing it out
+    # refuses the token in every process.
+    session_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

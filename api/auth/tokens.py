@@ -1,8 +1,9 @@
 """Access tokens (short-lived JWTs) and refresh tokens (random, stored hashed).
 
 An access token carries the user id (``sub``), the client (``cli``), a token id (``jti``),
-issue and expiry times, issuer and audience. Never roles: the guard looks those up per
-request.
+the session it belongs to (``sid``: its refresh-token family, so signing that session out
+refuses it everywhere), issue and expiry times, issuer and audience. Never roles: the guard
+looks those up per request.
 """
 
 from __future__ import annotations
@@ -48,8 +49,10 @@ class TokenService:
         # keyed by the full token, signature included, so nothing unverified gets in.
         self._verified: dict[str, UserPrincipal] = {}
 
-    def issue_access_token(self, user_id: str, client: Client) -> tuple[str, int]:
-        """A signed access token for ``user_id`` on ``client``, and its expiry (epoch s)."""
+    def issue_access_token(self, user_id: str, client: Client,
+                           session_id: str | None = None) -> tuple[str, int]:
+        """A signed access token for ``user_id`` on ``client`` in session ``session_id``, and
+        its expiry (epoch s)."""
         # Microsecond issue time, truncated like the database's timestamps: "log out
         # everywhere" must cut a token issued a moment before it, yet accept a login a
         # moment after it (rounding to milliseconds could move either across the line).
@@ -64,6 +67,8 @@ class TokenService:
             "iss": self._settings.issuer,
             "aud": self._settings.audience,
         }
+        if session_id is not None:
+            claims["sid"] = session_id
         token = jwt.encode(claims, self._keyring.active_secret, algorithm=_ALGORITHM,
                            headers={"kid": self._keyring.active_kid})
         return token, expires
@@ -106,10 +111,13 @@ class TokenService:
             raise _unauthorized("auth.token_signature", "The token's signature is invalid.") from exc
         except jwt.PyJWTError as exc:
             raise _unauthorized("auth.token_invalid", "The access token is invalid.") from exc
+        session_id = claims.get("sid")
         try:
             client = Client(claims["cli"])
             uuid.UUID(str(claims["sub"]))
+            if session_id is not None:
+                session_id = str(uuid.UUID(str(session_id)))
         except ValueError as exc:
             raise _unauthorized("auth.token_invalid", "The access token is invalid.") from exc
         return UserPrincipal(str(claims["sub"]), client, str(claims["jti"]),
-                             float(claims["iat"]), int(claims["exp"]))
+                             float(claims["iat"]), int(claims["exp"]), session_id)

@@ -16,6 +16,14 @@ __all__ = ["create_engine", "create_sessionmaker"]
 
 
 def create_engine(url: URL, settings: DatabaseSettings) -> AsyncEngine:
+    connect_args: dict[str, object] = {
+        "server_settings": {"application_name": "shopdesk-api"},
+        # Bounded waits: with the database away, a request meets a prompt 503
+        # (``database.unavailable``) instead of hanging on a connection attempt or the pool.
+        "timeout": settings.connect_timeout_seconds,
+    }
+    if settings.statement_timeout_seconds > 0:
+        connect_args["command_timeout"] = settings.statement_timeout_seconds
     return create_async_engine(
         url,
         pool_size=settings.pool_size,
@@ -24,8 +32,9 @@ def create_engine(url: URL, settings: DatabaseSettings) -> AsyncEngine:
         # connections are recycled instead, and a dead one is discarded on its first error.
         pool_pre_ping=False,
         pool_recycle=1800,
+        pool_timeout=settings.pool_timeout_seconds,
         echo=settings.echo,
-        connect_args={"server_settings": {"application_name": "shopdesk-api"}},
+        connect_args=connect_args,
     )
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "after_commit",
     "on_commit",
     "on_rollback",
+    "run_after_commit",
     "run_commit_hooks",
     "run_rollback_hooks",
 ]
@@ -62,6 +63,16 @@ def on_rollback(listener: RollbackListener) -> None:
 async def run_commit_hooks(request: Request, info: dict[str, Any], shop_id: UUID | None) -> None:
     for listener in _commit_listeners:
         await _safely(listener(request, info, shop_id))
+    for callback in info.get(_AFTER_COMMIT, ()):
+        await _safely(callback())
+
+
+async def run_after_commit(info: dict[str, Any]) -> None:
+    """Run a committed session's own ``after_commit`` callbacks, outside any request.
+
+    For work that commits by itself (the CLI): pass ``dict(session.info)`` taken after the
+    commit. The global listeners need a request and are left to the server.
+    """
     for callback in info.get(_AFTER_COMMIT, ()):
         await _safely(callback())
 

@@ -8,6 +8,7 @@ release that changes the matrix changes the stored policy in the same step.
 from __future__ import annotations
 
 import asyncio
+import importlib.resources
 import re
 from pathlib import Path
 
@@ -19,7 +20,24 @@ from api.db.urls import to_asyncpg_url, to_libpq_dsn
 
 __all__ = ["MIGRATIONS_DIR", "alembic_config", "ensure_roles", "loader_role_for", "migrate"]
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def _migrations_dir() -> Path:
+    """Alembic's script directory: the ``migrations`` package, wherever it is installed.
+
+    A wheel ships it next to ``api`` in site-packages; a checkout has it at the repository
+    root. Never the working directory: a ``serve`` started anywhere finds its own scripts.
+    """
+    try:
+        found = Path(str(importlib.resources.files("migrations")))
+    except ModuleNotFoundError:
+        found = None  # an editable install from before migrations became a package
+    if found is not None and (found / "env.py").is_file():
+        return found
+    return Path(__file__).resolve().parents[2] / "migrations"
+
+
+MIGRATIONS_DIR = _migrations_dir()
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,40}$")
 
 

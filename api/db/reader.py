@@ -17,6 +17,7 @@ from collections.abc import AsyncGenerator
 from uuid import UUID
 
 import asyncpg
+import msgspec
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 
@@ -24,13 +25,19 @@ from api.errors import ApiError
 from api.guard import ShopScope
 from api.settings import DatabaseSettings
 
-__all__ = ["create_reader_pool", "provide_shop_reader"]
+__all__ = ["BEGIN_BOUND_SQL", "create_reader_pool", "decode_json_columns", "provide_shop_reader"]
 
 # BEGIN and the shop binding travel in one round trip (the simple-query protocol runs both);
 # the shop id is a UUID object the guard produced, so its text form is safe to inline.
-_BEGIN_BOUND = "BEGIN READ ONLY; SELECT set_config('app.shop_id', '{shop_id}', true)"
-# A request waits this long for a connection before it is told the database is unavailable.
-_ACQUIRE_TIMEOUT_SECONDS = 5.0
+BEGIN_BOUND_SQL = "BEGIN READ ONLY; SELECT set_config('app.shop_id', '{shop_id}', true)"
+
+
+async def decode_json_columns(conn: asyncpg.Connection) -> None:
+    # jsonb columns arrive as Python values, as they do through SQLAlchemy.
+    for name in ("json", "jsonb"):
+        await conn.set_type_codec(name, schema="pg_catalog", format="text",
+                                  encoder=lambda value: msgspec.json.encode(value).decode(),
+                                  decoder=msgspec.json.decode)
 
 
 async def create_reader_pool(dsn: str, settings: DatabaseSettings) -> asyncpg.Pool:
@@ -38,8 +45,9 @@ async def create_reader_pool(dsn: str, settings: DatabaseSettings) -> asyncpg.Po
     # briefly away, and a quiet process holds none of them.
     return await asyncpg.create_pool(
         dsn, min_size=0, max_size=max(2, settings.pool_size),
+        timeout=settings.connect_timeout_seconds,
         max_inactive_connection_lifetime=300,
-        server_settings={"application_name": "shopdesk-api-reader"},
+        server_settings={"application_name": "shopdesk-api-reader"}, init=decode_json_columns,
     )
 
 
@@ -47,7 +55,7 @@ async def provide_shop_reader(state: State, shop_scope: NamedDependency[ShopScop
                               ) -> AsyncGenerator[asyncpg.Connection, None]:
     pool: asyncpg.Pool = state.reader_pool
     try:
-        conn = await pool.acquire(timeout=_ACQUIRE_TIMEOUT_SECONDS)
+        conn = await pool.acquire(timeout=state.settings.database.pool_timeout_seconds)
     except (OSError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError,
             TimeoutError) as exc:
         raise ApiError(503, "database.unavailable",
@@ -55,7 +63,7 @@ async def provide_shop_reader(state: State, shop_scope: NamedDependency[ShopScop
     shop_id: UUID = shop_scope.shop_id
     clean = False
     try:
-        await conn.execute(_BEGIN_BOUND.format(shop_id=UUID(str(shop_id))))
+        await conn.execute(BEGIN_BOUND_SQL.format(shop_id=UUID(str(shop_id))))
         try:
             yield conn
         except BaseException:

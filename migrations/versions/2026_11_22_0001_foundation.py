@@ -14,13 +14,14 @@ from __future__ import annotations
 from alembic import context, op
 from sqlalchemy.util import await_only
 
+from api.db.tenancy_ddl import tenant_table_sql
+
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
 
 SHOP_ROLES = "('founder', 'senior_admin', 'admin', 'agent', 'verifier')"
-CURRENT_SHOP = "NULLIF(current_setting('app.shop_id', true), '')::uuid"
 
 
 def _sql(script: str) -> None:
@@ -32,16 +33,6 @@ def _sql(script: str) -> None:
 def _roles() -> tuple[str, str]:
     app_role = context.config.attributes["app_role"]
     return app_role, context.config.attributes["loader_role"]
-
-
-def _tenant_table(table: str) -> None:
-    """Enable and force RLS with the one tenant policy for ``table``."""
-    _sql(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-    _sql(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-    _sql(
-        f"CREATE POLICY tenant_isolation ON {table} "
-        f"USING (shop_id = {CURRENT_SHOP}) WITH CHECK (shop_id = {CURRENT_SHOP})"
-    )
 
 
 def upgrade() -> None:
@@ -125,7 +116,7 @@ def upgrade() -> None:
         WHERE role = 'founder' AND status = 'active';
     CREATE INDEX ix_shop_members_user_id ON shop_members (user_id);
     """)
-    _tenant_table("shop_members")
+    _sql(tenant_table_sql("shop_members"))
 
     # Role -> permission lines ("p, perm, role, cond"), stored once for every shop.
     _sql("""
@@ -238,7 +229,7 @@ def upgrade() -> None:
     CREATE TRIGGER audit_log_chain BEFORE INSERT ON audit_log
         FOR EACH ROW EXECUTE FUNCTION audit_log_chain();
     """)
-    _tenant_table("audit_log")
+    _sql(tenant_table_sql("audit_log"))
 
     # The enforcer in every process loads all groupings at start-up and reloads one shop
     # when it changes. Those reads cross shops, so they go through two narrow functions

@@ -1,4 +1,11 @@
-"""Hardening (issue 11).
+"""Hardening (issue 11): signed-out sessions every process refuses, folded refusals.
+
+- ``revoked_sessions``: a signed-out refresh-token family (the ``sid`` of its access tokens),
+  kept until the last access token it issued has expired. Every process loads the live ones
+  into the policy engine's user state and refuses those tokens on the next request.
+- ``audit_denial_folds``: repeated identical refusals within a window are counted here and
+  written to the (append-only) chain as one entry with ``details.count`` when the window
+  closes; the first of each window is written at once. Shop-owned, under the tenant policy.
 
 Revision ID: 0009
 Revises: 0008
@@ -24,8 +31,33 @@ def _sql(script: str) -> None:
 
 def upgrade() -> None:
     app_role = context.config.attributes["app_role"]
-    _ = (app_role, tenant_table_sql)  # nothing yet
+    _sql(f"""
+    CREATE TABLE revoked_sessions (
+        family_id uuid PRIMARY KEY,
+        user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        revoked_at timestamptz NOT NULL DEFAULT now(),
+        -- past this, every access token of the family has expired: the row can go
+        expires_at timestamptz NOT NULL
+    );
+    CREATE INDEX ix_revoked_sessions_user ON revoked_sessions (user_id, expires_at);
+    GRANT SELECT, INSERT, UPDATE, DELETE ON revoked_sessions TO {app_role};
+
+    CREATE TABLE audit_denial_folds (
+        shop_id uuid NOT NULL,
+        fold_key text NOT NULL,
+        window_started_at timestamptz NOT NULL,
+        last_at timestamptz NOT NULL,
+        pending integer NOT NULL DEFAULT 0 CHECK (pending >= 0),
+        -- what the folded entry will say: actor, client, ip, action, target, details
+        sample jsonb NOT NULL,
+        CONSTRAINT pk_audit_denial_folds PRIMARY KEY (shop_id, fold_key)
+    );
+    CREATE INDEX ix_audit_denial_folds_pending ON audit_denial_folds (shop_id, window_started_at)
+        WHERE pending > 0;
+    {tenant_table_sql("audit_denial_folds")}
+    GRANT SELECT, INSERT, UPDATE, DELETE ON audit_denial_folds TO {app_role};
+    """)
 
 
 def downgrade() -> None:
-    pass
+    _sql("DROP TABLE IF EXISTS audit_denial_folds; DROP TABLE IF EXISTS revoked_sessions;")

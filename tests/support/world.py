@@ -7,6 +7,7 @@ depends on another's rows and no test asserts global counts.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,8 +25,11 @@ from api.domain.shops.services import create_shop
 from api.domain.users.services import create_user
 from rbac.catalog import FirmRole
 from rbac.policy_store import record_change
+from tests.support.crew import Crew, build_crew
+from tests.support.http import bearer
+from tests.support.paths import LOGIN, shop_path
 
-__all__ = ["PASSWORD", "Account", "World"]
+__all__ = ["PASSWORD", "Account", "Crew", "World"]
 
 PASSWORD = "correct-horse-battery-staple"
 SYSTEM = AuditContext(actor_id=None, client="test", ip="127.0.0.1", request_id=None)
@@ -38,7 +42,7 @@ class Account:
     tokens: dict[str, str] = field(default_factory=dict)  # client -> access token
 
     def headers(self, client: str = "web") -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens[client]}"}
+        return bearer(self.tokens[client])
 
 
 class World:
@@ -91,7 +95,7 @@ class World:
         return account
 
     async def login(self, account: Account, client: str = "web") -> dict[str, Any]:
-        response = await self.client.post("/api/v1/auth/login", json={
+        response = await self.client.post(LOGIN, json={
             "email": account.email, "password": PASSWORD, "client": client})
         assert response.status_code == 200, response.text
         body = response.json()
@@ -131,19 +135,15 @@ class World:
 
     # -- helpers for the auditors' view (authz, audit) ----------------------------------
 
-    async def crew(self, shop_id: uuid.UUID, founder: Account) -> dict[str, Account]:
-        """One account per shop role in ``shop_id``, both firm roles and an outsider."""
-        crew = {"founder": founder}
-        for role in ("senior_admin", "admin", "agent", "verifier"):
-            crew[role] = await self.staff(shop_id, role)
-        for role in FirmRole:
-            crew[role.value] = await self.user(platform_role=role, prefix=role.value)
-        crew["outsider"] = await self.user(prefix="outsider")
-        return crew
+    async def crew(self, shop_id: uuid.UUID, founder: Account, *,
+                   also_in: Sequence[uuid.UUID] = ()) -> Crew:
+        """One person per role (``tests.support.crew``): every shop role of ``shop_id`` (and
+        of ``also_in``), both firm roles and an outsider, all signed in."""
+        return await build_crew(self, shop_id, founder, also_in=also_in)
 
     async def set_wechat(self, shop_id: uuid.UUID, founder: Account, bound: bool) -> None:
         """Bind or unbind the shop's WeChat account through the API, as its founder."""
-        response = await self.client.patch(f"/api/v1/shops/{shop_id}",
+        response = await self.client.patch(shop_path(shop_id),
                                            json={"wechat_bound": bound},
                                            headers=founder.headers())
         assert response.status_code == 200, response.text
@@ -151,7 +151,7 @@ class World:
     async def suspend(self, shop_id: uuid.UUID, reason: str = "test") -> None:
         """Suspend the shop through the API, as a platform admin."""
         admin = await self.user(platform_role=FirmRole.PLATFORM_ADMIN, prefix="platform-admin")
-        response = await self.client.post(f"/api/v1/shops/{shop_id}/suspend",
+        response = await self.client.post(shop_path(shop_id, "suspend"),
                                           json={"reason": reason}, headers=admin.headers())
         assert response.status_code == 200, response.text
 

@@ -8,7 +8,7 @@ from litestar.connection import ASGIConnection
 
 from api.auth.principal import IntegrationKeyPrincipal, Principal, UserPrincipal
 
-__all__ = ["AuditContext", "audit_context_of", "provide_audit_context"]
+__all__ = ["AuditContext", "audit_actor", "audit_context_of", "provide_audit_context"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +17,13 @@ class AuditContext:
     client: str | None
     ip: str | None
     request_id: str | None
+
+
+def audit_actor(principal: Principal) -> tuple[str, str]:
+    """(actor id, client) as the audit log names a caller."""
+    if isinstance(principal, IntegrationKeyPrincipal):
+        return principal.actor_id, principal.client
+    return principal.user_id, principal.client.value
 
 
 def audit_context_of(connection: ASGIConnection, principal: Principal | None = None) -> AuditContext:

@@ -6,18 +6,27 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from litestar import Controller, get
+from litestar import Controller, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.params import QueryParameter
+from litestar.params import JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.domain.audit import services
+from api.db.shop_context import FIRM_SCOPE, bind_shop
+from api.domain.audit import checkpoints, services
 from api.domain.audit.models import AuditEntry
-from api.domain.audit.schemas import AuditEntryRead, ChainReport
+from api.domain.audit.schemas import (
+    AuditEntryRead,
+    ChainReport,
+    CheckpointKey,
+    CheckpointRead,
+    CheckpointVerification,
+)
 from api.domain.audit.verify import verify_chain, verify_firm_chain
+from api.errors import ApiError
 from api.guard import ShopScope
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
-from api.routing import requires
+from api.routing import public, requires
 
 __all__ = ["AuditController", "FirmAuditController", "provide_audit_query", "to_read"]
 
@@ -58,6 +67,9 @@ def _page(page: Page[AuditEntry]) -> Page[AuditEntryRead]:
 
 
 _QUERY = {"audit_query": Provide(provide_audit_query, sync_to_thread=False)}
+_CHECKPOINT_LIMIT = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)]
+_BEFORE = Annotated[datetime | None, QueryParameter(
+    description="ISO 8601; checkpoints taken before this time")]
 
 
 class AuditController(Controller):
@@ -81,6 +93,23 @@ class AuditController(Controller):
         """Recompute this shop's hash chain and report every entry that breaks it."""
         return await verify_chain(shop_session, shop_scope.shop_id)
 
+    @get("/checkpoints", **requires("audit:read"))
+    async def list_checkpoints(self, shop_session: NamedDependency[AsyncSession],
+                               shop_scope: NamedDependency[ShopScope],
+                               limit: _CHECKPOINT_LIMIT = DEFAULT_LIMIT,
+                               before: _BEFORE = None) -> list[CheckpointRead]:
+        """Signed checkpoints of this shop's chain, newest first: export and keep them."""
+        return await checkpoints.list_checkpoints(shop_session, shop_scope.shop_id,
+                                                  limit=limit, before=_aware(before))
+
+    @post("/checkpoints/verify", status_code=200, **requires("audit:read"))
+    async def verify_checkpoint(self, shop_session: NamedDependency[AsyncSession],
+                                shop_scope: NamedDependency[ShopScope], state: State,
+                                data: JSONBody[CheckpointRead]) -> CheckpointVerification:
+        """Check this shop's chain against a checkpoint kept outside ShopDesk."""
+        return await checkpoints.verify_against_checkpoint(
+            shop_session, shop_scope.shop_id, data, state.audit_signer)
+
 
 class FirmAuditController(Controller):
     """The firm's own log: sign-ins, "log out everywhere", onboarding, strangers' refusals.
@@ -103,3 +132,31 @@ class FirmAuditController(Controller):
     async def verify_firm(self, db_session: NamedDependency[AsyncSession]) -> ChainReport:
         """Recompute the firm's hash chain and report every entry that breaks it."""
         return await verify_firm_chain(db_session)
+
+    @get("/checkpoints", **requires("audit:read"))
+    async def list_firm_checkpoints(self, db_session: NamedDependency[AsyncSession],
+                                    limit: _CHECKPOINT_LIMIT = DEFAULT_LIMIT,
+                                    before: _BEFORE = None) -> list[CheckpointRead]:
+        """Signed checkpoints of the firm's chain, newest first."""
+        await bind_shop(db_session, FIRM_SCOPE)
+        return await checkpoints.list_checkpoints(db_session, FIRM_SCOPE, limit=limit,
+                                                  before=_aware(before))
+
+    @post("/checkpoints/verify", status_code=200, **requires("audit:read"))
+    async def verify_firm_checkpoint(self, db_session: NamedDependency[AsyncSession],
+                                     state: State, data: JSONBody[CheckpointRead]
+                                     ) -> CheckpointVerification:
+        """Check the firm's chain against a checkpoint kept outside ShopDesk."""
+        await bind_shop(db_session, FIRM_SCOPE)
+        return await checkpoints.verify_against_checkpoint(db_session, FIRM_SCOPE, data,
+                                                           state.audit_signer)
+
+    @get("/checkpoint-key", **public())
+    async def checkpoint_key(self, state: State) -> CheckpointKey:
+        """The public key that verifies checkpoints (Ed25519; anyone may check them)."""
+        signer = state.audit_signer
+        if signer is None:
+            raise ApiError(404, "audit.checkpoints_not_configured",
+                           "No checkpoint key is configured.")
+        key_id, _, public_key = checkpoints.public_key_text(signer).partition(":")
+        return CheckpointKey(key_id=key_id, algorithm="Ed25519", public_key=public_key)

@@ -15,7 +15,7 @@ from api.db.shop_context import FIRM_SCOPE, bind_shop, bound_to
 from api.domain.audit.context import AuditContext
 from api.domain.audit.models import AuditEntry
 from api.errors import ApiError
-from api.pagination import Page, decode_cursor, encode_cursor, invalid_cursor
+from api.pagination import Page, paginate
 
 __all__ = ["AuditQuery", "list_entries", "list_firm_entries", "record", "record_firm"]
 
@@ -78,13 +78,7 @@ async def list_entries(session: AsyncSession, shop_id: uuid.UUID, query: AuditQu
     if since is not None and until is not None and since >= until:
         raise ApiError.unprocessable("audit.invalid_range", "'since' must be before 'until'.",
                                      since=since.isoformat(), until=until.isoformat())
-    after = decode_cursor(query.cursor, 1)
-    statement = (select(AuditEntry).where(AuditEntry.shop_id == shop_id)
-                 .order_by(AuditEntry.seq.desc()).limit(query.limit + 1))
-    if after is not None:
-        if type(after[0]) is not int:  # bool is an int to isinstance
-            raise invalid_cursor()
-        statement = statement.where(AuditEntry.seq < after[0])
+    statement = select(AuditEntry).where(AuditEntry.shop_id == shop_id)
     if query.actor_id is not None:
         statement = statement.where(AuditEntry.actor_id == query.actor_id)
     if query.action is not None:
@@ -93,10 +87,8 @@ async def list_entries(session: AsyncSession, shop_id: uuid.UUID, query: AuditQu
         statement = statement.where(AuditEntry.occurred_at >= since)
     if until is not None:
         statement = statement.where(AuditEntry.occurred_at < until)
-    rows = list((await session.execute(statement)).scalars())
-    more = len(rows) > query.limit
-    rows = rows[:query.limit]
-    return Page(items=rows, next_cursor=encode_cursor([rows[-1].seq]) if more else None)
+    return await paginate(session, statement, order_by=(AuditEntry.seq,), kinds=(int,),
+                          cursor=query.cursor, limit=query.limit, descending=True)
 
 
 async def list_firm_entries(session: AsyncSession, query: AuditQuery) -> Page[AuditEntry]:

@@ -34,7 +34,7 @@ class AuthController(Controller):
     # rolls the transaction back, and the failed attempt (login rate limit) or the revoked
     # token family (refresh reuse) must be committed.
 
-    @post("/login", **public(), status_code=200)
+    @post("/login", **public(errors=(401, 429)), status_code=200)
     async def login(self, request: Request, state: State, db_session: NamedDependency[AsyncSession],
                     data: JSONBody[LoginRequest], audit_context: NamedDependency[AuditContext]
                     ) -> Response[TokenPair | dict[str, Any]]:
@@ -46,7 +46,7 @@ class AuthController(Controller):
             return api_error_response(request, outcome.error)
         return Response(outcome.tokens)
 
-    @post("/refresh", **public(), status_code=200)
+    @post("/refresh", **public(errors=(401,)), status_code=200)
     async def refresh(self, request: Request, state: State, db_session: NamedDependency[AsyncSession],
                       data: JSONBody[RefreshRequest]) -> Response[TokenPair | dict[str, Any]]:
         """Rotate a refresh token: the old one stops working, a new pair is returned."""
@@ -60,8 +60,10 @@ class AuthController(Controller):
     async def logout(self, request: Request[UserPrincipal, Any, Any],
                      db_session: NamedDependency[AsyncSession],
                      data: JSONBody[LogoutRequest]) -> None:
-        """Sign this device out (revokes the refresh token's family)."""
-        await services.logout(db_session, uuid.UUID(request.user.user_id), data.refresh_token)
+        """Sign this device out: its refresh tokens, and its access tokens in every process."""
+        await services.logout(db_session, request.app.state.settings.auth,
+                              uuid.UUID(request.user.user_id), request.user.session_id,
+                              data.refresh_token)
 
     @post("/logout-all", **requires(ACCOUNT_SELF), status_code=204)
     async def logout_all(self, request: Request[UserPrincipal, Any, Any],

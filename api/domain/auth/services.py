@@ -118,7 +118,7 @@ async def login(session: AsyncSession, tokens: TokenService, settings: AuthSetti
 
 async def _issue(session: AsyncSession, tokens: TokenService, settings: AuthSettings,
                  user_id: uuid.UUID, client: Client, family_id: uuid.UUID) -> TokenPair:
-    access, expires = tokens.issue_access_token(str(user_id), client)
+    access, expires = tokens.issue_access_token(str(user_id), client, str(family_id))
     raw = new_refresh_token()
     # Stamped with this process's clock, like ``sessions_valid_after``: the two are compared,
     # and the database's now() is the transaction's start, possibly before "log out everywhere".
@@ -143,9 +143,7 @@ async def refresh(session: AsyncSession, tokens: TokenService, settings: AuthSet
     if stored is None or stored.revoked_at is not None or stored.expires_at <= _now():
         return invalid
     if stored.used_at is not None:
-        await session.execute(update(RefreshToken).where(
-            RefreshToken.family_id == stored.family_id, RefreshToken.revoked_at.is_(None)
-        ).values(revoked_at=_now()))
+        await _revoke_family(session, settings, stored.user_id, stored.family_id)
         return ApiError(401, "auth.refresh_reused",
                         "This refresh token was already used; its sessions are signed out.")
     user = await users.get_user(session, stored.user_id)
@@ -158,15 +156,44 @@ async def refresh(session: AsyncSession, tokens: TokenService, settings: AuthSet
                         family_id=stored.family_id)
 
 
-async def logout(session: AsyncSession, user_id: uuid.UUID, raw_token: str) -> None:
-    """Revoke one refresh token family (this device). Unknown tokens are ignored."""
+async def _revoke_family(session: AsyncSession, settings: AuthSettings, user_id: uuid.UUID,
+                         family_id: uuid.UUID) -> None:
+    """Sign one session out: its refresh tokens stop working, and so, in every process, do
+    its access tokens (``sid``), once this commits (the same journal as a removed member)."""
+    now = _now()
+    await session.execute(update(RefreshToken).where(
+        RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None)
+    ).values(revoked_at=now))
+    # Kept until the newest access token of the family has surely expired.
+    await session.execute(_REVOKE_SESSION, {
+        "family_id": family_id, "user_id": user_id,
+        "expires_at": now + timedelta(seconds=settings.access_ttl_seconds + 60)})
+    await session.execute(_FORGET_EXPIRED, {"user_id": user_id})
+    await record_change(session, "user", user_id=user_id)
+
+
+_REVOKE_SESSION = text(
+    "INSERT INTO revoked_sessions (family_id, user_id, expires_at) "
+    "VALUES (:family_id, :user_id, :expires_at) "
+    "ON CONFLICT (family_id) DO UPDATE SET expires_at = EXCLUDED.expires_at")
+_FORGET_EXPIRED = text(
+    "DELETE FROM revoked_sessions WHERE user_id = :user_id AND expires_at <= now()")
+
+
+async def logout(session: AsyncSession, settings: AuthSettings, user_id: uuid.UUID,
+                 session_id: str | None, raw_token: str) -> None:
+    """Sign this device out: the session of the access token used, and the refresh token's
+    family (normally the same one). An unknown refresh token is ignored."""
+    families: set[uuid.UUID] = set()
+    if session_id is not None:
+        families.add(uuid.UUID(session_id))
     stored = (await session.execute(select(RefreshToken).where(
         RefreshToken.token_hash == hash_refresh_token(raw_token),
         RefreshToken.user_id == user_id))).scalar_one_or_none()
     if stored is not None:
-        await session.execute(update(RefreshToken).where(
-            RefreshToken.family_id == stored.family_id, RefreshToken.revoked_at.is_(None)
-        ).values(revoked_at=_now()))
+        families.add(stored.family_id)
+    for family_id in sorted(families):
+        await _revoke_family(session, settings, user_id, family_id)
 
 
 async def logout_everywhere(session: AsyncSession, user_id: uuid.UUID, ctx: AuditContext) -> None:

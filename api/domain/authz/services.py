@@ -28,9 +28,12 @@ from api.domain.authz.schemas import (
     RoleMatrix,
     RouteEntry,
 )
+from api.domain.members.enums import MemberStatus
+from api.domain.shops.enums import ShopStatus
 from api.errors import ApiError
 from api.routing import PERMISSION_KEY, PUBLIC_KEY, is_automatic_options
 from rbac.catalog import FIRM_PERMISSIONS, MATRIX, SHOP_ROLES, Cell, FirmRole
+from rbac.decision import Reason
 from rbac.engine import FIRM_DOMAIN, MODEL_PATH, PolicyEngine
 from rbac.policy_store import ShopState
 from rbac.runtime import AuthzRuntime
@@ -61,7 +64,8 @@ def _wechat(state: ShopState) -> str:
 async def _active_members(session: AsyncSession, shop_id: uuid.UUID) -> list[MemberRole]:
     rows = await session.execute(text(
         "SELECT m.user_id, u.email, m.role FROM shop_members m JOIN users u ON u.id = m.user_id "
-        "WHERE m.shop_id = :shop_id AND m.status = 'active'"), {"shop_id": shop_id})
+        "WHERE m.shop_id = :shop_id AND m.status = :status"),
+        {"shop_id": shop_id, "status": MemberStatus.ACTIVE.value})
     members = [MemberRole(user_id=r.user_id, email=r.email, role=r.role) for r in rows]
     return sorted(members, key=lambda m: (_ROLE_ORDER.get(m.role, 99), m.email))
 
@@ -127,14 +131,21 @@ def explain(runtime: AuthzRuntime, shop_id: uuid.UUID, data: ExplainRequest) -> 
     state = _shop_state(policy, shop_id)
     user = str(data.user_id)
     decision = policy.evaluate(data.permission, user, str(shop_id), data.client)
-    firm_user = policy.users.get(user)
+    member_role = policy.members.get(str(shop_id), {}).get(user)
+    # Only this shop's standing is explained: a firm role is named when it is what granted
+    # the permission here, and a stranger is a stranger whatever else they are elsewhere.
+    via_firm = decision.allowed and decision.via == "firm"
+    firm_user = policy.users.get(user) if via_firm else None
+    reason = decision.reason.value
+    if member_role is None and not decision.allowed:
+        reason = Reason.NOT_MEMBER.value
     return Explanation(
-        allowed=decision.allowed, reason=decision.reason.value, permission=data.permission,
+        allowed=decision.allowed, reason=reason, permission=data.permission,
         user_id=data.user_id, client=data.client,
         granted_by_role=decision.role if decision.allowed else None,
         rule=_p_line(decision.rule) if decision.allowed and decision.rule else None,
         via=decision.via if decision.allowed else None,  # type: ignore[arg-type]
-        member_role=policy.members.get(str(shop_id), {}).get(user),
+        member_role=member_role,
         firm_role=firm_user.platform_role if firm_user else None,
         request=casbin_request(policy, state, data.permission, data.user_id, data.client),
     )
@@ -154,7 +165,7 @@ def _request_fields(state: ShopState) -> list[RequestField]:
                      ["bound", "unbound"], _wechat(state)),
         RequestField("status", "The shop's status. Shop roles match only while 'active'; "
                      "firm roles (domain '*') match in any status.",
-                     ["active", "suspended"], state.status),
+                     [s.value for s in ShopStatus], state.status),
     ]
 
 

@@ -21,16 +21,16 @@ __all__ = ["EVENTS_CHANNEL", "EmittedEvent", "emit"]
 
 EVENTS_CHANNEL = "shopdesk_events"
 
-_NEXT_SEQ = text(
-    "INSERT INTO shop_event_counters AS c (shop_id, last_seq) VALUES (:shop_id, 1) "
-    "ON CONFLICT (shop_id) DO UPDATE SET last_seq = c.last_seq + 1 RETURNING c.last_seq"
+# One round trip: the counter's next seq (its row lock held until commit), the event row,
+# and the NOTIFY (queued for commit, dropped on rollback) for that seq.
+_EMIT = text(
+    "WITH n AS (INSERT INTO shop_event_counters AS c (shop_id, last_seq) VALUES (:shop_id, 1) "
+    "ON CONFLICT (shop_id) DO UPDATE SET last_seq = c.last_seq + 1 RETURNING c.last_seq), "
+    "e AS (INSERT INTO events (shop_id, seq, id, type, permission, subject_user_id, data) "
+    "SELECT :shop_id, n.last_seq, :id, :type, :permission, :subject, CAST(:data AS jsonb) "
+    "FROM n RETURNING seq) "
+    "SELECT e.seq, pg_notify(:channel, :prefix || e.seq::text) FROM e"
 )
-_INSERT = text(
-    "INSERT INTO events (shop_id, seq, id, type, permission, subject_user_id, data) "
-    "VALUES (:shop_id, :seq, :id, :type, :permission, :subject, CAST(:data AS jsonb)) "
-    "RETURNING occurred_at"
-)
-_NOTIFY = text("SELECT pg_notify(:channel, :payload)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +51,10 @@ async def emit(session: AsyncSession | AsyncConnection, shop_id: uuid.UUID, type
     ``cs:supervise`` (an agent sees the queue and their own conversations). The caller's
     transaction must be bound to ``shop_id``.
     """
-    seq = (await session.execute(_NEXT_SEQ, {"shop_id": shop_id})).scalar_one()
     event_id = uuid.uuid4()
-    await session.execute(_INSERT, {
-        "shop_id": shop_id, "seq": seq, "id": event_id, "type": type_,
-        "permission": permission, "subject": subject_user_id,
-        "data": json.dumps(data, separators=(",", ":"), default=str),
-    })
-    await session.execute(_NOTIFY, {"channel": EVENTS_CHANNEL, "payload": f"{shop_id}:{seq}"})
+    seq = (await session.execute(_EMIT, {
+        "shop_id": shop_id, "id": event_id, "type": type_, "permission": permission,
+        "subject": subject_user_id, "data": json.dumps(data, separators=(",", ":"), default=str),
+        "channel": EVENTS_CHANNEL, "prefix": f"{shop_id}:",
+    })).scalar_one()
     return EmittedEvent(shop_id, seq, event_id, type_)

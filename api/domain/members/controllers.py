@@ -16,6 +16,7 @@ from api.domain.members import services
 from api.domain.members.deps import StaffActor, provide_staff_actor
 from api.domain.members.schemas import MemberAdd, MemberAdded, MemberRead, MemberRoleChange
 from api.guard import ShopScope
+from api.idempotency import idempotent
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from api.routing import requires
 from rbac.catalog import ShopRole
@@ -59,12 +60,16 @@ class MemberController(Controller):
         return Page(items=[to_read(row) for row in page.items], next_cursor=page.next_cursor)
 
     @post("/", **requires("staff:add"))
+    @idempotent
     async def add_member(self, shop_session: NamedDependency[AsyncSession],
                          staff_actor: NamedDependency[StaffActor], data: JSONBody[MemberAdd],
                          audit_context: NamedDependency[AuditContext]) -> MemberAdded:
-        """Add an existing account, or invite a new one by email, in a grantable role."""
+        """Re-add a former member of this shop by ``user_id`` in a grantable role, or (a
+        platform admin) place an account as agent. New staff join by invitation
+        (``POST /shops/{shop_id}/invitations``); any other ``user_id`` gets the same 422
+        ``member.not_a_former_member``, whether or not an account has it."""
         added = await services.add_member(shop_session, staff_actor, data, audit_context)
-        return MemberAdded(**_fields(added.row), invited=added.invited, readded=added.readded)
+        return MemberAdded(**_fields(added.row), readded=added.readded)
 
     @patch("/{user_id:uuid}", **requires("staff:change_role"))
     async def change_role(self, shop_session: NamedDependency[AsyncSession],

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.domain.members.enums import MemberStatus
 from api.domain.members.models import ShopMember
+from api.domain.shops.signals import ShopOnboarded
+from api.signals import subscribe
 from rbac.catalog import ShopRole
 
-__all__ = ["add_founder"]
+__all__ = ["add_founder", "wire"]
 
 
-async def add_founder(session: AsyncSession, shop_id: uuid.UUID, user_id: uuid.UUID,
-                      added_by: uuid.UUID | None) -> ShopMember:
-    """Insert the founder row. The transaction must be bound to ``shop_id``."""
-    member = ShopMember(shop_id=shop_id, user_id=user_id, role=ShopRole.FOUNDER.value,
-                        status="active", added_by=added_by)
-    session.add(member)
+async def add_founder(session: AsyncSession, signal: ShopOnboarded) -> None:
+    """Insert the founder row, if onboarding named an account. The transaction is bound to
+    the new shop; an invited founder's row is written when the invitation is accepted."""
+    if signal.founder_id is None:
+        return
+    session.add(ShopMember(shop_id=signal.shop_id, user_id=signal.founder_id,
+                           role=ShopRole.FOUNDER.value, status=MemberStatus.ACTIVE,
+                           added_by=signal.added_by))
     await session.flush()
-    return member
+
+
+def wire() -> None:
+    """Subscribe the members slice to onboarding (idempotent; the app and CLI call it)."""
+    subscribe(ShopOnboarded, add_founder)

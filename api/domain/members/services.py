@@ -1,4 +1,7 @@
-"""Staff lifecycle: list, add or invite, change role, remove (roles.md rules 1-3 and 6).
+"""Staff lifecycle: list, re-add or place, change role, remove (roles.md rules 1-3 and 6).
+
+New staff join by invitation (``api.domain.invitations``); here a former member comes back,
+or the firm places one of its people as an agent.
 
 Every change first locks the shop's row, so changes to one shop's staff run one at a time
 and the "at least one staff manager" count below cannot be raced (two senior admins
@@ -37,10 +40,10 @@ if TYPE_CHECKING:
     from api.domain.shops.models import Shop
 
 __all__ = ["AddedMember", "MemberRow", "add_member", "change_role", "list_members",
+           "list_members_sql",
            "remove_member"]
 
 _MANAGERS = sorted(role.value for role in STAFF_MANAGER_ROLES)
-_MEMBER_CODES = users.IdentityCodes("member", "member.identity_ambiguous", "member.user_not_found")
 
 
 class MemberRow(NamedTuple):
@@ -70,15 +73,10 @@ class Standing(Enum):
 
 class AddedMember(NamedTuple):
     row: MemberRow
-    invited: bool
     readded: bool
 
 
 # -- reading ------------------------------------------------------------------------------
-
-_MEMBERS = ShopMember.__table__
-_USERS = User.__table__
-
 
 # The busiest read of the API: one SELECT on the request's plain asyncpg connection
 # (``api.db.reader``), built once per shape. Only the columns the response shows.
@@ -92,7 +90,7 @@ _LIST_SQL = (
 
 
 @cache
-def _list_sql(include_removed: bool, after_cursor: bool) -> str:
+def list_members_sql(include_removed: bool, after_cursor: bool) -> str:
     return _LIST_SQL.format(
         status="" if include_removed else f" AND m.status = '{MemberStatus.ACTIVE}'",
         after=" AND (m.created_at, m.user_id) > ($3, $4)" if after_cursor else "")
@@ -103,7 +101,7 @@ async def list_members(conn: asyncpg.Connection, shop_id: uuid.UUID, *, limit: i
     """The shop's staff in the order they joined, ``(created_at, user_id)``."""
     after = decode_cursor(cursor, (datetime, uuid.UUID))
     args: tuple[Any, ...] = (shop_id, limit + 1, *(after or ()))
-    records = await conn.fetch(_list_sql(include_removed, after is not None), *args)
+    records = await conn.fetch(list_members_sql(include_removed, after is not None), *args)
     rows = [MemberRow._make(record.values()) for record in records]
     return page_of(rows, limit, lambda last: [last.created_at, last.user_id])
 
@@ -112,7 +110,12 @@ async def list_members(conn: asyncpg.Connection, shop_id: uuid.UUID, *, limit: i
 
 async def add_member(session: AsyncSession, actor: StaffActor, data: MemberAdd,
                      ctx: AuditContext) -> AddedMember:
-    """Add an existing account, invite a new one by email, or re-add a removed member."""
+    """Re-add a former member of this shop, or (a platform admin) place an account as agent.
+
+    Nobody else is added by id: staff join by invitation. A stranger's id and an id nobody
+    has get the same refusal, after the same queries, so the answer never tells whether an
+    account exists or where it works.
+    """
     shop = await shops.lock_shop(session, actor.shop_id)
     standing = await _standing(session, actor, "staff:add")
     _refuse_founder_grant(shop, data.role)
@@ -120,26 +123,32 @@ async def add_member(session: AsyncSession, actor: StaffActor, data: MemberAdd,
         raise ApiError.forbidden("member.firm_places_agents_only",
                                  "The firm places its people into shops as agents only.",
                                  role=data.role.value)
-    user, invited = await users.find_or_invite(session, user_id=data.user_id, email=data.email,
-                                               display_name=data.display_name,
-                                               codes=_MEMBER_CODES)
-    member = await _member(session, actor.shop_id, user.id)
-    readded = member is not None
+    if data.email is not None:
+        raise ApiError.unprocessable(
+            "member.invite_by_email",
+            f"Staff join by invitation: POST /api/v1/shops/{actor.shop_id}/invitations")
+    if data.user_id is None:
+        raise _not_a_former_member(actor.shop_id)
+    member = await _member(session, actor.shop_id, data.user_id)
     if member is not None and member.status == MemberStatus.ACTIVE:
         raise ApiError.conflict("member.already_member", "This user is already a member.",
-                                user_id=str(user.id), role=member.role)
+                                user_id=str(data.user_id), role=member.role)
+    via, readded = standing.value, member is not None
     if member is None:
+        user = await _firm_placement(session, actor, data)
         member = ShopMember(shop_id=actor.shop_id, user_id=user.id, role=data.role.value,
                             status=MemberStatus.ACTIVE, added_by=actor.user_id)
         session.add(member)
+        via = Standing.FIRM.value
     else:
+        user = await _user(session, data.user_id)
         member.role, member.status, member.added_by = (
             data.role.value, MemberStatus.ACTIVE, actor.user_id)
         member.removed_at = member.removed_by = None
-    action = "member.readded" if readded else "member.invited" if invited else "member.added"
-    await _journal(session, actor, ctx, member, action,
-                   {"role": data.role.value, "via": standing.value})
-    return AddedMember(MemberRow.of(member, user), invited, readded)
+    await _journal(session, actor, ctx, member,
+                   "member.readded" if readded else "member.added",
+                   {"role": data.role.value, "via": via})
+    return AddedMember(MemberRow.of(member, user), readded)
 
 
 async def change_role(session: AsyncSession, actor: StaffActor, user_id: uuid.UUID,
@@ -216,6 +225,30 @@ async def _require_staff_manager(session: AsyncSession, actor: StaffActor, permi
     manager and self-removal refused, ``_keep_a_staff_manager`` is the invariant's last line.
     """
     await _standing(session, actor, permission)
+
+
+def _not_a_former_member(shop_id: uuid.UUID) -> ApiError:
+    # One answer for a stranger's id, an unknown id and no id at all: nothing to compare.
+    return ApiError.unprocessable(
+        "member.not_a_former_member",
+        "Only a former member of this shop can be re-added by user_id; staff join by "
+        f"invitation: POST /api/v1/shops/{shop_id}/invitations")
+
+
+async def _firm_placement(session: AsyncSession, actor: StaffActor, data: MemberAdd) -> User:
+    """The account a platform admin places here as an agent, or the common refusal.
+
+    Only the firm's own admins add someone who never worked here, and only as an agent; the
+    firm knows its people, so naming them by id reveals nothing it does not hold already.
+    """
+    assert data.user_id is not None
+    if data.role is ShopRole.AGENT:
+        caller = await users.get_user(session, actor.user_id)
+        if caller is not None and caller.platform_role == FirmRole.PLATFORM_ADMIN:
+            user = await users.get_user(session, data.user_id)
+            if user is not None:
+                return user
+    raise _not_a_former_member(actor.shop_id)
 
 
 def _refuse_founder_grant(shop: Shop, role: ShopRole) -> None:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from litestar import Controller, get, patch, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.audit.context import AuditContext
 from api.domain.shops import services
+from api.domain.shops.enums import ShopStatus
 from api.domain.shops.models import Shop
 from api.domain.shops.schemas import ShopCreate, ShopCreated, ShopRead, ShopSuspend, ShopUpdate
 from api.guard import ShopScope
+from api.idempotency import idempotent
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from api.routing import requires
 
@@ -38,18 +41,23 @@ class FirmShopController(Controller):
     tags = ["shops"]
 
     @post("/", **requires("shops:create"))
+    @idempotent
     async def create_shop(self, db_session: NamedDependency[AsyncSession], data: JSONBody[ShopCreate],
-                          audit_context: NamedDependency[AuditContext]) -> ShopCreated:
-        """Onboard a shop and name its founder (an existing user, or a new one by email)."""
-        shop, founder_id, invited = await services.create_shop(db_session, data, audit_context)
-        return ShopCreated(shop=to_read(shop), founder_id=founder_id, founder_invited=invited)
+                          audit_context: NamedDependency[AuditContext], state: State) -> ShopCreated:
+        """Onboard a shop and name its founder: an existing account by ``user_id`` (founder at
+        once), or anyone by ``email`` (an invitation; the answer is the same whether or not an
+        account has the address, and the shop has no founder until it is accepted)."""
+        onboarded = await services.create_shop(db_session, data, audit_context,
+                                               delivery=state.invitation_delivery)
+        return ShopCreated(shop=to_read(onboarded.shop), founder_id=onboarded.founder_id,
+                           invitation=onboarded.invitation)
 
     @get("/", **requires("shops:list"))
     async def list_shops(
         self, db_session: NamedDependency[AsyncSession],
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, QueryParameter()] = None,
-        status: Annotated[Literal["active", "suspended"] | None, QueryParameter()] = None,
+        status: Annotated[ShopStatus | None, QueryParameter()] = None,
     ) -> Page[ShopRead]:
         """Every shop the firm runs, ordered by slug."""
         page = await services.list_shops(db_session, limit=limit, cursor=cursor, status=status)

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db.base import Base, TimestampMixin
+from api.domain.shops.enums import ShopStatus
 
 __all__ = ["Shop"]
 
@@ -22,7 +23,7 @@ class Shop(TimestampMixin, Base):
     timezone: Mapped[str] = mapped_column(Text, nullable=False)
     wechat_bound: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     contact_seller_enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
-    status: Mapped[str] = mapped_column(Text, nullable=False, default="active")
+    status: Mapped[str] = mapped_column(Text, nullable=False, default=ShopStatus.ACTIVE.value)
     suspended_reason: Mapped[str | None] = mapped_column(Text)
     founder_removed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     policy_version: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import msgspec
 
+from api.domain.invitations.schemas import InvitationRead
 from api.domain.users.schemas import EMAIL
 
 __all__ = ["FounderSpec", "ShopCreate", "ShopCreated", "ShopRead", "ShopSuspend", "ShopUpdate"]
@@ -20,11 +21,12 @@ TIMEZONE = Annotated[str, msgspec.Meta(min_length=1, max_length=64,
 
 
 class FounderSpec(msgspec.Struct, forbid_unknown_fields=True):
-    """The founder: an existing account (``user_id`` or ``email``), or a new one by email."""
+    """The founder, exactly one way: ``user_id`` (an account the firm names: founder at once)
+    or ``email`` (always an invitation, whether or not an account has the address: the shop
+    has no founder until it is accepted)."""
 
     user_id: uuid.UUID | None = None
     email: EMAIL | None = None
-    display_name: Annotated[str, msgspec.Meta(max_length=200)] = ""
 
 
 class ShopCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -62,6 +64,8 @@ class ShopRead(msgspec.Struct):
 
 
 class ShopCreated(msgspec.Struct):
+    """``founder_id`` when the founder was named by id; ``invitation`` when by e-mail."""
+
     shop: ShopRead
-    founder_id: uuid.UUID
-    founder_invited: bool
+    founder_id: uuid.UUID | None
+    invitation: InvitationRead | None

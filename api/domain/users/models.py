@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, FetchedValue, String, Text
+from sqlalchemy import Boolean, DateTime, FetchedValue, Text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -18,8 +18,9 @@ class User(TimestampMixin, Base):
     __tablename__ = "users"
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
-    email: Mapped[str] = mapped_column(String(320), nullable=False)
-    phone: Mapped[str | None] = mapped_column(String(32))
+    # TEXT, as migrated: the schemas bound the lengths (320 and 32 characters).
+    email: Mapped[str] = mapped_column(Text, nullable=False)
+    phone: Mapped[str | None] = mapped_column(Text)
     display_name: Mapped[str] = mapped_column(Text, nullable=False, default="")
     password_hash: Mapped[str | None] = mapped_column(Text)
     # The API role may not INSERT these two columns (only the owner grants a firm role;

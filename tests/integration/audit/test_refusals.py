@@ -12,15 +12,12 @@ from sqlalchemy import text
 from api.db.shop_context import bind_shop
 from api.domain.audit import denials
 from rbac.catalog import FirmRole
+from tests.support.paths import members_path, shop_path
 from tests.support.world import Account, World
 
 
-def members_path(shop_id: uuid.UUID, user_id: uuid.UUID) -> str:
-    return f"/api/v1/shops/{shop_id}/members/{user_id}"
-
-
 async def shop_denials(world: World, shop_id: uuid.UUID, founder: Account) -> list[dict[str, Any]]:
-    response = await world.client.get(f"/api/v1/shops/{shop_id}/audit", headers=founder.headers(),
+    response = await world.client.get(shop_path(shop_id, "audit"), headers=founder.headers(),
                                       params={"action": "request.denied"})
     assert response.status_code == 200, response.text
     return response.json()["items"]
@@ -76,7 +73,7 @@ async def test_a_refusal_whose_audit_write_fails_is_still_the_refusal(
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("audit log unavailable")
 
-    monkeypatch.setattr(denials, "record", broken)
+    monkeypatch.setattr(denials, "record_folded", broken)
     response = await world.client.delete(members_path(shop_id, founder.id),
                                          headers=founder.headers())
     assert (response.status_code, response.json()["code"]) == (403, "member.self_removal")

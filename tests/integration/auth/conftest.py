@@ -15,9 +15,9 @@ import jwt
 import pytest
 
 from api.app import create_app
-from tests.conftest import TEST_SIGNING_KEYS, make_settings
 from tests.support.apps import running
 from tests.support.database import TestDatabase
+from tests.support.settings import NEWEST_KID, SIGNING_KEYS, make_settings
 
 
 @pytest.fixture
@@ -35,8 +35,6 @@ async def strict_client(database: TestDatabase) -> AsyncIterator[httpx.AsyncClie
             yield http
 
 
-KEYS = dict(pair.split(":") for pair in TEST_SIGNING_KEYS.split(","))
-NEWEST_KID, OLDER_KID = list(KEYS)
 
 
 @pytest.fixture
@@ -53,7 +51,7 @@ def forge(settings):  # type: ignore[no-untyped-def]
                    "exp": int(now) + 600, "iss": settings.auth.issuer,
                    "aud": settings.auth.audience, **overrides}
         payload = {k: v for k, v in payload.items() if v is not None}
-        key = secret if secret is not None else KEYS.get(kid, "x" * 48)
+        key = secret if secret is not None else SIGNING_KEYS.get(kid, "x" * 48)
         return jwt.encode(payload, key if alg != "none" else None, algorithm=alg,
                           headers={"kid": kid})
 

@@ -35,7 +35,7 @@ async def test_login_returns_access_and_refresh_tokens_for_the_client(
     assert 0 < body["expires_in"] <= settings.auth.access_ttl_seconds
     assert body["refresh_token"] and body["refresh_token"] != body["access_token"]
     claims = unverified(body["access_token"])
-    assert set(claims) == {"sub", "cli", "jti", "iat", "exp", "iss", "aud"}
+    assert set(claims) == {"sub", "cli", "jti", "sid", "iat", "exp", "iss", "aud"}
     assert claims["sub"] == str(account.id) and claims["cli"] == client_name
     assert claims["iss"] == settings.auth.issuer and claims["aud"] == settings.auth.audience
     assert jwt.get_unverified_header(body["access_token"])["kid"] == "test-1"

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import httpx
 
+from tests.support.http import bearer
+from tests.support.paths import API, LOGIN, ME
 from tests.support.world import PASSWORD, World
 
-LOGIN, REFRESH = "/api/v1/auth/login", "/api/v1/auth/refresh"
-LOGOUT, LOGOUT_ALL, ME = "/api/v1/auth/logout", "/api/v1/auth/logout-all", "/api/v1/me"
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+REFRESH, LOGOUT, LOGOUT_ALL = (f"{API}/auth/refresh", f"{API}/auth/logout",
+                               f"{API}/auth/logout-all")
 
 
 async def _login(client: httpx.AsyncClient, email: str, client_name: str = "web") -> dict:

@@ -7,14 +7,10 @@ import time
 import httpx
 import pytest
 
-from tests.integration.auth.conftest import OLDER_KID
+from tests.support.http import bearer
+from tests.support.paths import ME
+from tests.support.settings import OLDER_KID
 from tests.support.world import World
-
-ME = "/api/v1/me"
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def _refusal(client: httpx.AsyncClient, headers: dict[str, str]) -> str:

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from rbac.catalog import FirmRole
+from tests.support.crew import Crew
+from tests.support.paths import shop_path
 from tests.support.world import Account, World
 
 # Every route of the auditors' view (authz and audit), with a valid request for each.
@@ -23,7 +25,7 @@ ROUTE_IDS = [f"{method} {path}" for method, path, _ in ROUTES]
 
 
 @pytest.fixture(scope="module")
-async def shop(world: World) -> tuple[uuid.UUID, dict[str, Account]]:
+async def shop(world: World) -> tuple[uuid.UUID, Crew]:
     shop_id, founder = await world.shop()
     return shop_id, await world.crew(shop_id, founder)
 
@@ -31,7 +33,7 @@ async def shop(world: World) -> tuple[uuid.UUID, dict[str, Account]]:
 async def call(world: World, shop_id: uuid.UUID, route: tuple[str, str, dict[str, Any] | None],
                account: Account, client: str = "web"):  # type: ignore[no-untyped-def]
     method, path, body = route
-    return await world.client.request(method, f"/api/v1/shops/{shop_id}{path}", json=body,
+    return await world.client.request(method, shop_path(shop_id, path), json=body,
                                       headers=account.headers(client))
 
 

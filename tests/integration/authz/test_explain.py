@@ -95,13 +95,20 @@ async def test_missing_permission(world: World) -> None:
         False, "permission_missing", "agent")
 
 
-async def test_firm_role_without_the_grant_is_missing_the_permission(world: World) -> None:
+async def test_a_firm_role_that_grants_nothing_here_is_not_revealed(world: World) -> None:
+    # Issue 11: a shop learns nothing about people outside it. A firm auditor asked about a
+    # permission the firm role does not grant is, for this shop, simply not a member.
     shop_id, founder = await world.shop()
     auditor = await world.user(platform_role=FirmRole.PLATFORM_AUDITOR)
     answer = await explain(world, shop_id, founder, user_id=str(auditor.id),
                            permission="orders:read")
     assert (answer["allowed"], answer["reason"], answer["firm_role"]) == (
-        False, "permission_missing", "platform_auditor")
+        False, "not_member", None)
+    # When the firm role is what grants the permission here, it is the explanation.
+    granted = await explain(world, shop_id, founder, user_id=str(auditor.id),
+                            permission="audit:read")
+    assert (granted["allowed"], granted["via"], granted["firm_role"]) == (
+        True, "firm", "platform_auditor")
 
 
 async def test_not_a_member(world: World) -> None:

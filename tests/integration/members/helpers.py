@@ -5,32 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import httpx
 from sqlalchemy import text
 
 from api.db.shop_context import bind_shop
+from tests.support.http import assert_error
+from tests.support.paths import members_path, shop_path
 from tests.support.world import Account, World
 
+# assert_error, members_path and shop_path live in tests.support; re-exported for old imports.
 __all__ = ["assert_error", "audit_entries", "member_row", "members_path", "quiet_staff",
            "shop_path"]
-
-
-def shop_path(shop_id: uuid.UUID) -> str:
-    return f"/api/v1/shops/{shop_id}"
-
-
-def members_path(shop_id: uuid.UUID, user_id: uuid.UUID | str | None = None) -> str:
-    base = f"{shop_path(shop_id)}/members"
-    return base if user_id is None else f"{base}/{user_id}"
-
-
-def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    """The response is the API's error shape with this status and code; returns the body."""
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["code"] == code, body
-    assert set(body) == {"code", "message", "details", "request_id"}, body
-    return body
 
 
 async def audit_entries(world: World, shop_id: uuid.UUID, action_prefix: str = "member."

@@ -13,12 +13,10 @@ from api.domain.members.deps import StaffActor
 from api.domain.members.schemas import MemberAdd
 from api.errors import ApiError
 from rbac.catalog import ShopRole
-from tests.integration.members.helpers import (
-    assert_error,
-    member_row,
-    members_path,
-    quiet_staff,
-)
+from tests.integration.members.helpers import member_row, quiet_staff
+from tests.support.http import assert_error
+from tests.support.mailbox import onboard_by_invitation
+from tests.support.paths import members_path
 from tests.support.world import SYSTEM, Account, World
 
 
@@ -147,10 +145,7 @@ async def test_two_senior_admins_demoting_each_other_at_once_leave_one(world: Wo
 async def test_a_senior_admin_may_step_down_once_another_manager_exists(world: World) -> None:
     # The seed's procedure: add the replacement first, and the replacement removes the old one.
     shop_id, old, _ = await _shop_run_by_two_senior_admins(world)
-    replacement = await world.user()
-    added = await world.client.post(members_path(shop_id), headers=old.headers(),
-                                    json={"user_id": str(replacement.id), "role": "senior_admin"})
-    assert added.status_code == 201, added.text
+    replacement = await onboard_by_invitation(world, shop_id, old, "senior_admin")
     response = await world.client.delete(members_path(shop_id, old.id),
                                          headers=replacement.headers())
     assert response.status_code == 204, response.text

@@ -1,4 +1,5 @@
-"""Staff lifecycle through HTTP: add, invite, change role, remove, re-add (rules 1-3, 6)."""
+"""Staff lifecycle through HTTP: join by invitation, place, change role, remove, re-add
+(rules 1-3, 6)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,10 @@ import uuid
 import pytest
 
 from rbac.catalog import FirmRole
-from tests.integration.members.helpers import (
-    assert_error,
-    audit_entries,
-    member_row,
-    members_path,
-    quiet_staff,
-    shop_path,
-)
+from tests.integration.members.helpers import audit_entries, member_row, quiet_staff
+from tests.support.http import assert_error
+from tests.support.mailbox import accept, mailed_token, mailed_tokens
+from tests.support.paths import members_path, shop_path
 from tests.support.world import PASSWORD, World
 
 
@@ -42,7 +39,8 @@ async def test_admin_may_read_staff_list(world: World) -> None:
     assert response.status_code == 200, response.text
 
 
-async def test_senior_admin_adds_existing_account_and_it_takes_effect_at_once(world: World) -> None:
+async def test_an_existing_account_joins_by_invitation_and_it_takes_effect_at_once(
+        world: World) -> None:
     shop_id, _ = await world.shop()
     senior = await world.staff(shop_id, "senior_admin")
     newcomer = await world.user()
@@ -50,58 +48,62 @@ async def test_senior_admin_adds_existing_account_and_it_takes_effect_at_once(wo
     assert_error(await world.client.get(members_path(shop_id), headers=newcomer.headers()),
                  404, "shop.not_found")
 
-    response = await world.client.post(members_path(shop_id), headers=senior.headers(),
-                                       json={"user_id": str(newcomer.id), "role": "admin"})
+    invited = await world.client.post(shop_path(shop_id, "invitations"), headers=senior.headers(),
+                                      json={"email": newcomer.email, "role": "admin"})
+    assert invited.status_code == 202, invited.text
+    # Until the person accepts, the shop sees only what it typed: no member, no account data.
+    assert set(invited.json()) >= {"email", "role"} and "user_id" not in invited.json()
+    assert await member_row(world, shop_id, newcomer.id) is None
+    accepted = await accept(world, mailed_token(world, newcomer.email))
+    assert accepted.status_code == 200, accepted.text
 
-    assert response.status_code == 201, response.text
-    body = response.json()
-    assert body["user_id"] == str(newcomer.id) and body["email"] == newcomer.email
-    assert (body["role"], body["status"], body["added_by"]) == ("admin", "active", str(senior.id))
-    assert (body["invited"], body["readded"]) == (False, False)
-    # The very next request, same token, sees the new role.
+    # The very next request, same token, sees the new role; the member's own row shows them.
     listed = await world.client.get(members_path(shop_id), headers=newcomer.headers())
     assert listed.status_code == 200, listed.text
-    [entry] = await audit_entries(world, shop_id)
-    assert entry["action"] == "member.added"
-    assert entry["actor_id"] == senior.id and entry["target"] == str(newcomer.id)
-    assert entry["details"] == {"role": "admin", "via": "shop"}
+    [row] = [m for m in listed.json()["items"] if m["user_id"] == str(newcomer.id)]
+    assert (row["email"], row["role"], row["status"], row["added_by"]) == (
+        newcomer.email, "admin", "active", str(senior.id))
+    [entry] = await audit_entries(world, shop_id, "invitation.accepted")
+    assert entry["actor_id"] == newcomer.id
 
 
-async def test_invite_by_email_creates_an_account_that_cannot_sign_in_yet(world: World) -> None:
+async def test_adding_by_email_points_to_invitations_and_adds_nobody(world: World) -> None:
     shop_id, founder = await world.shop()
-    email = f"Invitee-{uuid.uuid4().hex[:8]}@Example.com"
-
-    response = await world.client.post(
-        members_path(shop_id), headers=founder.headers(),
-        json={"email": email, "display_name": "New Agent", "role": "agent"})
-
-    assert response.status_code == 201, response.text
-    body = response.json()
-    assert body["invited"] is True and body["readded"] is False
-    assert body["email"] == email.lower() and body["display_name"] == "New Agent"
-    assert body["role"] == "agent"
-    login = await world.client.post("/api/v1/auth/login", json={
-        "email": email.lower(), "password": PASSWORD, "client": "web"})
-    assert login.status_code == 401, login.text
-    [entry] = await audit_entries(world, shop_id)
-    assert entry["action"] == "member.invited" and entry["target"] == body["user_id"]
+    for address in (f"Invitee-{uuid.uuid4().hex[:8]}@Example.com",
+                    (await world.user(login=False)).email):
+        body = assert_error(await world.client.post(
+            members_path(shop_id), headers=founder.headers(),
+            json={"email": address, "role": "agent"}), 422, "member.invite_by_email")
+        assert f"/api/v1/shops/{shop_id}/invitations" in body["message"]
+    assert await audit_entries(world, shop_id) == []
+    listed = (await world.client.get(members_path(shop_id), headers=founder.headers())).json()
+    assert {m["user_id"] for m in listed["items"]} == {str(founder.id)}
 
 
-async def test_adding_by_email_of_an_existing_account_is_not_an_invite(world: World) -> None:
+async def test_stranger_and_unknown_ids_get_the_identical_answer(world: World) -> None:
     shop_id, founder = await world.shop()
-    existing = await world.user(login=False)
-    response = await world.client.post(members_path(shop_id), headers=founder.headers(),
-                                       json={"email": existing.email.upper(), "role": "verifier"})
-    assert response.status_code == 201, response.text
-    assert response.json()["user_id"] == str(existing.id)
-    assert response.json()["invited"] is False
+    other_shop, _ = await world.shop()
+    elsewhere = await world.staff(other_shop, "admin")  # works in another shop
+    loner = await world.user(login=False)  # works nowhere
+    answers = []
+    for target in (elsewhere.id, loner.id, uuid.uuid4()):
+        response = await world.client.post(members_path(shop_id), headers=founder.headers(),
+                                           json={"user_id": str(target), "role": "agent"})
+        body = assert_error(response, 422, "member.not_a_former_member")
+        answers.append((response.status_code, body["code"], body["message"], body["details"],
+                        sorted(response.headers.keys() - {"x-request-id", "date"})))
+    assert answers[0] == answers[1] == answers[2]
+    assert "invitations" in answers[0][2] and answers[0][3] == {}
+    assert await member_row(world, shop_id, elsewhere.id) is None
+    assert await audit_entries(world, shop_id) == []
 
 
 async def test_change_role_applies_at_once_and_is_audited(world: World) -> None:
     shop_id, founder = await world.shop()
     admin = await world.staff(shop_id, "admin")
     add_as_admin = {"email": f"x-{uuid.uuid4().hex[:8]}@example.com", "role": "agent"}
-    assert_error(await world.client.post(members_path(shop_id), headers=admin.headers(),
+    invitations = shop_path(shop_id, "invitations")
+    assert_error(await world.client.post(invitations, headers=admin.headers(),
                                          json=add_as_admin), 403, "permission.denied")
 
     response = await world.client.patch(members_path(shop_id, admin.id),
@@ -109,9 +111,8 @@ async def test_change_role_applies_at_once_and_is_audited(world: World) -> None:
 
     assert response.status_code == 200, response.text
     assert response.json()["role"] == "senior_admin"
-    promoted = await world.client.post(members_path(shop_id), headers=admin.headers(),
-                                       json=add_as_admin)
-    assert promoted.status_code == 201, promoted.text
+    promoted = await world.client.post(invitations, headers=admin.headers(), json=add_as_admin)
+    assert promoted.status_code == 202, promoted.text
     entries = await audit_entries(world, shop_id, "member.role_changed")
     assert entries[0]["details"] == {"from": "admin", "to": "senior_admin"}
     assert entries[0]["actor_id"] == founder.id
@@ -163,8 +164,9 @@ async def test_readding_a_removed_member_reactivates_the_row_with_the_new_role(w
 
     assert response.status_code == 201, response.text
     body = response.json()
-    assert (body["readded"], body["invited"], body["role"], body["status"]) == (
-        True, False, "admin", "active")
+    assert "invited" not in body
+    assert (body["readded"], body["role"], body["status"]) == (True, "admin", "active")
+    assert body["email"] == agent.email  # a former member: the shop knew them already
     assert body["removed_at"] is None
     row = await member_row(world, shop_id, agent.id)
     assert row is not None and before is not None
@@ -227,15 +229,26 @@ async def test_staff_manager_who_is_also_platform_admin_keeps_full_staff_rights(
     else:
         shop_id, _ = await world.shop()
         await world.add_member(shop_id, dual, shop_role)
-    newcomer = await world.user(login=False)
+    former = await quiet_staff(world, shop_id, "agent")
+    await world.remove_member_directly(shop_id, former)
+    firm_agent = await world.user(login=False)
 
-    response = await world.client.post(members_path(shop_id), headers=dual.headers(),
-                                       json={"user_id": str(newcomer.id), "role": "admin"})
+    back = await world.client.post(members_path(shop_id), headers=dual.headers(),
+                                   json={"user_id": str(former.id), "role": "admin"})
+    placed = await world.client.post(members_path(shop_id), headers=dual.headers(),
+                                     json={"user_id": str(firm_agent.id), "role": "agent"})
 
-    assert response.status_code == 201, response.text
-    assert response.json()["role"] == "admin"
-    [entry] = await audit_entries(world, shop_id)
-    assert entry["details"] == {"role": "admin", "via": "shop"}
+    assert back.status_code == placed.status_code == 201, (back.text, placed.text)
+    assert (back.json()["role"], back.json()["readded"]) == ("admin", True)
+    assert (placed.json()["role"], placed.json()["readded"]) == ("agent", False)
+    entries = await audit_entries(world, shop_id)
+    assert [(e["action"], e["details"]) for e in entries[-2:]] == [
+        ("member.readded", {"role": "admin", "via": "shop"}),
+        ("member.added", {"role": "agent", "via": "firm"})]
+    # A stranger in any role other than agent still joins by invitation only.
+    assert_error(await world.client.post(members_path(shop_id), headers=dual.headers(),
+                                         json={"user_id": str(uuid.uuid4()), "role": "admin"}),
+                 422, "member.not_a_former_member")
 
 
 async def test_platform_admin_with_a_non_managing_role_still_places_agents_only(
@@ -258,9 +271,13 @@ async def test_one_person_holds_different_roles_in_different_shops(world: World)
     shop_b, founder_b = await world.shop()
     person = await world.user()
     for shop_id, founder, role in ((shop_a, founder_a, "admin"), (shop_b, founder_b, "agent")):
-        response = await world.client.post(members_path(shop_id), headers=founder.headers(),
-                                           json={"user_id": str(person.id), "role": role})
-        assert response.status_code == 201, response.text
+        invited = await world.client.post(shop_path(shop_id, "invitations"),
+                                          headers=founder.headers(),
+                                          json={"email": person.email, "role": role})
+        assert invited.status_code == 202, invited.text
+        accepted = await accept(world, mailed_token(world, person.email))
+        assert accepted.status_code == 200, accepted.text
+        assert accepted.json()["user_id"] == str(person.id)
 
     assert (await world.client.get(members_path(shop_a), headers=person.headers())).status_code == 200
     assert_error(await world.client.get(members_path(shop_b), headers=person.headers()),
@@ -280,8 +297,14 @@ async def test_two_shops_inviting_the_same_new_email_at_once_share_one_account(w
     (shop_a, founder_a), (shop_b, founder_b) = await world.shop(), await world.shop()
     email = f"new-{uuid.uuid4().hex[:8]}@example.com"
     responses = await asyncio.gather(*(
-        world.client.post(f"/api/v1/shops/{shop}/members", headers=founder.headers(),
+        world.client.post(shop_path(shop, "invitations"), headers=founder.headers(),
                           json={"email": email, "role": "agent"})
         for shop, founder in ((shop_a, founder_a), (shop_b, founder_b))))
-    assert [r.status_code for r in responses] == [201, 201], [r.text for r in responses]
-    assert responses[0].json()["user_id"] == responses[1].json()["user_id"]
+    assert [r.status_code for r in responses] == [202, 202], [r.text for r in responses]
+    first, second = mailed_tokens(world, email)
+    created = await accept(world, first, password=PASSWORD)
+    joined = await accept(world, second)  # the account exists now: it keeps its password
+    assert created.status_code == joined.status_code == 200, (created.text, joined.text)
+    assert created.json()["account_created"] is True and joined.json()["account_created"] is False
+    assert created.json()["user_id"] == joined.json()["user_id"]
+    assert {created.json()["shop_id"], joined.json()["shop_id"]} == {str(shop_a), str(shop_b)}

@@ -6,7 +6,9 @@ import base64
 
 import pytest
 
-from tests.integration.members.helpers import assert_error, members_path, quiet_staff
+from tests.integration.members.helpers import quiet_staff
+from tests.support.http import assert_error
+from tests.support.paths import members_path
 from tests.support.world import World
 
 

@@ -53,7 +53,7 @@ async def running_with_client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]
 
 @dataclass
 class Cast:
-    """Shops and the people in them, shared by every test in this module."""
+    """Shops and the people in them (one crew in both shops), shared by every test here."""
 
     world: World
     shops: dict[bool, uuid.UUID]  # wechat bound? -> shop
@@ -75,13 +75,8 @@ async def cast(probe_world: World) -> Cast:
     world = probe_world
     founder = await world.user(prefix="founder")
     shops = {bound: (await world.shop(founder, wechat_bound=bound))[0] for bound in (True, False)}
-    staff = {ShopRole.FOUNDER: founder}
-    for role in SHOP_ROLES[1:]:
-        staff[role] = await world.user(prefix=role.value)
-        for shop_id in shops.values():
-            await world.add_member(shop_id, staff[role], role.value)
-    firm = {role: await world.user(platform_role=role, prefix=role.value) for role in FirmRole}
-    return Cast(world, shops, staff, firm, await world.user(prefix="outsider"))
+    crew = await world.crew(shops[True], founder, also_in=[shops[False]])
+    return Cast(world, shops, crew.staff, crew.firm, crew.outsider)
 
 
 def expected(role: ShopRole, cell: Cell, client: str, wechat_bound: bool) -> tuple[int, str | None]:

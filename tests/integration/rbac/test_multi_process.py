@@ -15,9 +15,9 @@ import httpx
 import pytest
 
 from rbac.catalog import FirmRole
-from tests.conftest import TEST_SIGNING_KEYS
 from tests.support.database import TestDatabase
 from tests.support.servers import free_port, wait_until_ready
+from tests.support.settings import TEST_SIGNING_KEYS
 from tests.support.world import PASSWORD, Account, World
 
 pytestmark = pytest.mark.slow

@@ -22,6 +22,7 @@ from sqlalchemy.pool import NullPool
 from api.db.shop_context import bind_shop
 from api.db.urls import to_asyncpg_url
 from api.domain.audit.context import AuditContext
+from api.domain.members import founder as members_founder
 from api.domain.shops.schemas import FounderSpec, ShopCreate
 from api.domain.shops.services import create_shop
 from api.domain.users.services import create_user
@@ -70,6 +71,7 @@ class Scenario:
         self.auditor = ""
 
     async def setup(self) -> None:
+        members_founder.wire()  # onboarding writes the founder through the members slice
         maker = self._sessions()
         async with maker() as session, session.begin():
             tag = uuid.uuid4().hex[:8]

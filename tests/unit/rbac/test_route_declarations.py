@@ -27,6 +27,10 @@ EXPECTED_PUBLIC = {
     ("GET", "/health/live"),
     ("GET", "/health/ready"),
     ("GET", "/metrics"),
+    # The invitee has no account (or is not signed in): the mailed token is the credential.
+    ("POST", "/api/v1/invitations/accept"),
+    # A public key is public: anyone holding a checkpoint may verify it.
+    ("GET", "/api/v1/audit/checkpoint-key"),
 }
 
 

@@ -10,8 +10,8 @@ from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.principal import UserPrincipal
-from api.domain.users import services
-from api.domain.users.schemas import Me
+from api.domain.me import services
+from api.domain.me.schemas import Me
 from api.routing import requires
 from rbac.catalog import ACCOUNT_SELF
 

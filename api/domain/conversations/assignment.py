@@ -1,0 +1,229 @@
+"""Who works on a conversation: claims, automatic assignment, transfers, shop settings.
+
+Lock order, everywhere: the conversation's row first, then the shop's workspace settings
+row (the lock that serialises automatic assignment and its capacity counts), then the event
+and audit logs at the very end. A claim is one conditional UPDATE: of two concurrent claims
+the second waits on the row, re-reads it as committed, finds it claimed and gets a 409.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.domain.audit import services as audit
+from api.domain.audit.context import AuditContext
+from api.domain.conversations import errors
+from api.domain.conversations.announce import Announcements
+from api.domain.conversations.deps import WorkspaceActor
+from api.domain.conversations.enums import AssignmentMode
+from api.domain.conversations.queries import COLUMNS, get_visible, to_read
+from api.domain.conversations.schemas import (
+    ConversationRead,
+    TransferIn,
+    WorkspaceSettingsIn,
+    WorkspaceSettingsRead,
+)
+from api.domain.conversations.signals import ConversationAssigned
+from api.domain.presence.schemas import PresenceStatus
+from api.domain.presence.services import (
+    EFFECTIVE,
+    WORKSPACE_ROLES,
+    effective_status,
+    require_available,
+)
+from api.domain.presence.signals import PresenceChanged
+from api.signals import publish
+
+__all__ = ["auto_assign", "claim", "on_presence_changed", "read_settings", "transfer",
+           "update_settings"]
+
+_SETTINGS = text("SELECT assignment_mode, agent_capacity, last_assignee_id "
+                 "FROM shop_workspace_settings WHERE shop_id = :shop_id")
+_ENSURE_SETTINGS = text("INSERT INTO shop_workspace_settings (shop_id) VALUES (:shop_id) "
+                        "ON CONFLICT (shop_id) DO NOTHING")
+_LOCK_SETTINGS = text("SELECT assignment_mode, agent_capacity, last_assignee_id "
+                      "FROM shop_workspace_settings WHERE shop_id = :shop_id FOR UPDATE")
+_CLAIM = text(
+    "UPDATE conversations SET assignee_id = :user_id, assigned_at = now(), updated_at = now() "
+    "WHERE shop_id = :shop_id AND id = :id AND assignee_id IS NULL AND status <> 'resolved' "
+    f"RETURNING {COLUMNS}")
+_STATUS_OF = text("SELECT status FROM conversations WHERE shop_id = :shop_id AND id = :id")
+_ASSIGN = text(
+    "UPDATE conversations SET assignee_id = :user_id, assigned_at = now(), updated_at = now() "
+    f"WHERE shop_id = :shop_id AND id = :id RETURNING {COLUMNS}")
+# Online (not busy) workspace staff under capacity, with their open conversation counts.
+_CANDIDATES = text(
+    "SELECT m.user_id, (SELECT count(*) FROM conversations c WHERE c.shop_id = m.shop_id "
+    "  AND c.assignee_id = m.user_id AND c.status <> 'resolved') AS open_count "
+    "FROM shop_members m JOIN staff_presence p ON p.shop_id = m.shop_id AND p.user_id = m.user_id "
+    "WHERE m.shop_id = :shop_id AND m.status = 'active' AND m.role = ANY(:roles) "
+    f"AND {EFFECTIVE} = 'online' ORDER BY m.user_id")
+_REMEMBER = text("UPDATE shop_workspace_settings SET last_assignee_id = :user_id "
+                 "WHERE shop_id = :shop_id")
+# The waiting queue, oldest first, skipping conversations another change holds right now
+# (an inbound message to it is assigning it already: never wait on it while holding the
+# settings lock, which that change wants next).
+_WAITING = text(
+    f"SELECT {COLUMNS} FROM conversations WHERE shop_id = :shop_id AND assignee_id IS NULL "
+    "AND status <> 'resolved' ORDER BY cycle_started_at, id LIMIT :limit FOR UPDATE SKIP LOCKED")
+_OPEN_COUNT = text("SELECT count(*) FROM conversations WHERE shop_id = :shop_id "
+                   "AND assignee_id = :user_id AND status <> 'resolved'")
+_IS_STAFF = text("SELECT 1 FROM shop_members WHERE shop_id = :shop_id AND user_id = :user_id "
+                 "AND status = 'active' AND role = ANY(:roles)")
+_TRANSFER = text(
+    "INSERT INTO conversation_transfers (shop_id, id, conversation_id, from_user_id, to_user_id, "
+    "actor_id, reason) VALUES (:shop_id, :id, :conversation_id, :from_user_id, :to_user_id, "
+    ":actor_id, :reason)")
+
+
+async def read_settings(session: AsyncSession, shop_id: uuid.UUID) -> WorkspaceSettingsRead:
+    row = (await session.execute(_SETTINGS, {"shop_id": shop_id})).first()
+    if row is None:
+        return WorkspaceSettingsRead(assignment_mode=AssignmentMode.OFF, agent_capacity=5)
+    return WorkspaceSettingsRead(assignment_mode=AssignmentMode(row.assignment_mode),
+                                 agent_capacity=row.agent_capacity)
+
+
+async def update_settings(session: AsyncSession, shop_id: uuid.UUID, data: WorkspaceSettingsIn,
+                          ctx: AuditContext) -> WorkspaceSettingsRead:
+    await session.execute(_ENSURE_SETTINGS, {"shop_id": shop_id})
+    before = (await session.execute(_LOCK_SETTINGS, {"shop_id": shop_id})).one()
+    mode = data.assignment_mode or AssignmentMode(before.assignment_mode)
+    capacity = data.agent_capacity or before.agent_capacity
+    await session.execute(text(
+        "UPDATE shop_workspace_settings SET assignment_mode = :mode, agent_capacity = :capacity, "
+        "updated_at = now() WHERE shop_id = :shop_id"),
+        {"shop_id": shop_id, "mode": mode.value, "capacity": capacity})
+    await audit.record(session, ctx, shop_id=shop_id, action="workspace.settings_changed",
+                       details={"assignment_mode": mode.value, "agent_capacity": capacity})
+    return WorkspaceSettingsRead(assignment_mode=mode, agent_capacity=capacity)
+
+
+async def _assigned(session: AsyncSession, ann: Announcements, row: Any,
+                    previous: uuid.UUID | None, actor_id: uuid.UUID | None, reason: str) -> None:
+    """Announce an assignment: the signal now, the events at the end of the change."""
+    at: datetime = row.assigned_at
+    await publish(session, ConversationAssigned(
+        shop_id=ann.shop_id, conversation_id=row.id, cycle=row.cycle, assignee_id=row.assignee_id,
+        previous_assignee_id=previous, at=at, actor_id=actor_id, reason=reason))
+    data = {"conversation_id": str(row.id), "assignee_id": str(row.assignee_id),
+            "previous_assignee_id": str(previous) if previous else None, "reason": reason}
+    ann.staff("conversation.assigned", data, subject=row.assignee_id)
+    if previous is not None:  # the previous assignee learns it left them
+        ann.staff("conversation.unassigned", data, subject=previous)
+    else:  # it left the waiting queue, which every agent watches
+        ann.staff("conversation.dequeued", {"conversation_id": str(row.id), "reason": reason})
+
+
+async def auto_assign(session: AsyncSession, ann: Announcements, row: Any, live_ttl: float
+                      ) -> Any | None:
+    """Hand a waiting conversation (locked by the caller) to an online agent under capacity."""
+    settings = (await session.execute(_LOCK_SETTINGS, {"shop_id": ann.shop_id})).first()
+    if settings is None or settings.assignment_mode == AssignmentMode.OFF:
+        return None
+    candidates = [c for c in (await session.execute(_CANDIDATES, {
+        "shop_id": ann.shop_id, "roles": WORKSPACE_ROLES, "live_ttl": live_ttl})).all()
+        if c.open_count < settings.agent_capacity]
+    if not candidates:
+        return None
+    if settings.assignment_mode == AssignmentMode.LEAST_OPEN:
+        chosen = min(candidates, key=lambda c: (c.open_count, c.user_id)).user_id
+    else:  # round robin: the next user id after the last one served, wrapping around
+        last = settings.last_assignee_id
+        later = [c.user_id for c in candidates if last is None or c.user_id > last]
+        chosen = later[0] if later else candidates[0].user_id
+    await session.execute(_REMEMBER, {"shop_id": ann.shop_id, "user_id": chosen})
+    assigned = (await session.execute(_ASSIGN, {"shop_id": ann.shop_id, "id": row.id,
+                                                "user_id": chosen})).one()
+    await _assigned(session, ann, assigned, None, None, "auto")
+    return assigned
+
+
+async def claim(session: AsyncSession, actor: WorkspaceActor, conversation_id: uuid.UUID
+                ) -> ConversationRead:
+    """Take a waiting conversation; of concurrent claims exactly one wins."""
+    await require_available(session, actor.shop_id, actor.user_id, actor.live_ttl_seconds)
+    row = (await session.execute(_CLAIM, {"shop_id": actor.shop_id, "id": conversation_id,
+                                          "user_id": actor.user_id})).first()
+    if row is None:  # lost a race, or there was nothing to claim: say which
+        current = (await session.execute(_STATUS_OF, {"shop_id": actor.shop_id,
+                                                      "id": conversation_id})).first()
+        if current is None:
+            raise errors.not_found()
+        if current.status == "resolved":
+            raise errors.resolved()
+        raise errors.already_claimed()
+    ann = Announcements(actor.shop_id)
+    await _assigned(session, ann, row, None, actor.user_id, "claim")
+    await ann.flush(session)
+    return to_read(row)
+
+
+async def transfer(session: AsyncSession, actor: WorkspaceActor, conversation_id: uuid.UUID,
+                   data: TransferIn, ctx: AuditContext) -> ConversationRead:
+    """Hand the conversation to another active staff member, with a reason.
+
+    Your own conversation with ``cs:workspace``; anyone's (or a waiting one) with
+    ``cs:supervise``. Offline staff get no conversations.
+    """
+    row = await get_visible(session, actor, conversation_id, lock=True)
+    if row.status == "resolved":
+        raise errors.resolved()
+    if row.assignee_id != actor.user_id and not actor.supervisor:
+        raise errors.supervise_required()
+    if data.to_user_id == row.assignee_id:
+        raise errors.transfer_to_self()
+    staff = (await session.execute(_IS_STAFF, {"shop_id": actor.shop_id, "user_id": data.to_user_id,
+                                               "roles": WORKSPACE_ROLES})).first()
+    if staff is None:
+        raise errors.assignee_not_staff()
+    presence = await effective_status(session, actor.shop_id, data.to_user_id,
+                                      actor.live_ttl_seconds)
+    if presence is PresenceStatus.OFFLINE:
+        raise errors.assignee_offline()
+    transfer_id = uuid.uuid4()
+    await session.execute(_TRANSFER, {
+        "shop_id": actor.shop_id, "id": transfer_id, "conversation_id": row.id,
+        "from_user_id": row.assignee_id, "to_user_id": data.to_user_id,
+        "actor_id": actor.user_id, "reason": data.reason})
+    assigned = (await session.execute(_ASSIGN, {"shop_id": actor.shop_id, "id": row.id,
+                                                "user_id": data.to_user_id})).one()
+    ann = Announcements(actor.shop_id)
+    reason = "transfer" if row.assignee_id == actor.user_id else "supervisor"
+    await _assigned(session, ann, assigned, row.assignee_id, actor.user_id, reason)
+    await ann.flush(session)
+    await audit.record(session, ctx, shop_id=actor.shop_id, action="conversation.transferred",
+                       target=str(row.id), details={
+                           "from": str(row.assignee_id) if row.assignee_id else None,
+                           "to": str(data.to_user_id), "reason": data.reason,
+                           "transfer_id": str(transfer_id)})
+    return to_read(assigned)
+
+
+async def on_presence_changed(session: AsyncSession, signal: PresenceChanged) -> None:
+    """Coming online, with automatic assignment on, takes waiting conversations."""
+    if signal.status != PresenceStatus.ONLINE:
+        return
+    ann = Announcements(signal.shop_id)
+    await _fill_from_queue(session, ann, signal.user_id)
+    await ann.flush(session)
+
+
+async def _fill_from_queue(session: AsyncSession, ann: Announcements, user_id: uuid.UUID) -> None:
+    settings = (await session.execute(_LOCK_SETTINGS, {"shop_id": ann.shop_id})).first()
+    if settings is None or settings.assignment_mode == AssignmentMode.OFF:
+        return
+    room = settings.agent_capacity - (await session.execute(
+        _OPEN_COUNT, {"shop_id": ann.shop_id, "user_id": user_id})).scalar_one()
+    if room <= 0:
+        return
+    for row in (await session.execute(_WAITING, {"shop_id": ann.shop_id, "limit": room})).all():
+        assigned = (await session.execute(_ASSIGN, {"shop_id": ann.shop_id, "id": row.id,
+                                                    "user_id": user_id})).one()
+        await _assigned(session, ann, assigned, None, None, "auto")
+    await session.execute(_REMEMBER, {"shop_id": ann.shop_id, "user_id": user_id})

@@ -1,0 +1,1 @@
+"""Small pieces the commerce-desk slices share (issue 8): bounded text types, keyset pages."""

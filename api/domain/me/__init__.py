@@ -1,0 +1,1 @@
+"""The signed-in caller's own view: ``GET /me``."""

@@ -1,0 +1,1 @@
+"""Rate limits for integration keys: per key and per shop, counted in the database."""

@@ -1,0 +1,1 @@
+"""Buyers' reviews, public replies, negative-review follow-ups, forbidden phrases (seed 002)."""

@@ -1,0 +1,1 @@
+"""Verification codes (核销): issued for an order by the store, redeemed once by staff."""

@@ -1,0 +1,1 @@
+"""Webhooks: a shop's endpoints, signed deliveries of its event log, the delivery log."""

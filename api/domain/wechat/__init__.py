@@ -1,0 +1,1 @@
+"""WeChat figures computed from the shop's wechat-channel conversations and messages."""
