@@ -116,6 +116,8 @@ def configure_logging(log_format: str, level: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("uvicorn.access").disabled = True  # we log requests ourselves
+    # pycasbin prints its whole model at INFO each time an enforcer is built.
+    logging.getLogger("casbin").setLevel(max(logging.WARNING, root.level))
 
 
 def ensure_request_id(scope: Scope | dict[str, Any]) -> str:

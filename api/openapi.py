@@ -66,13 +66,13 @@ def name_components_by_title(openapi: OpenAPI) -> None:
             node.ref = _REF_PREFIX + renamed.get(old, old)
 
 
-def _structs(info: mi.Type, found: dict[type, bool], depth: int = 0) -> None:
-    if depth > 32:
+def _structs(info: mi.Type, found: set[type], depth: int = 0) -> None:
+    if depth > 32:  # msgspec's type_info already ends cycles; a bound costs nothing
         return
     if isinstance(info, mi.StructType):
         if info.cls in found:
             return
-        found[info.cls] = info.forbid_unknown_fields
+        found.add(info.cls)
         nested: Iterable[mi.Type] = (f.type for f in info.fields)
     elif isinstance(info, mi.UnionType):
         nested = info.types
@@ -90,7 +90,7 @@ def _structs(info: mi.Type, found: dict[type, bool], depth: int = 0) -> None:
 
 def decoded_structs(app: Any) -> list[type]:
     """The Structs handlers decode from a request body, nested ones included."""
-    found: dict[type, bool] = {}
+    found: set[type] = set()
     for route in getattr(app, "routes", ()):
         for handler in getattr(route, "route_handlers", ()):
             signature = getattr(handler, "parsed_fn_signature", None)
@@ -118,6 +118,53 @@ def _narrowed_enums(node: Any) -> None:
             _narrowed_enums(value)
 
 
+# What Python's ``\s`` matches in a str pattern (``str.isspace``); ECMA-262's ``\s``, which
+# clients and fuzzers use to read a published pattern, differs (no \x1c-\x1f or \x85).
+_PY_SPACE = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_NO_NUL = "^[^\\x00]*$"
+
+
+def _portable_pattern(pattern: str) -> str:
+    """``pattern`` with ``\s``/``\S`` spelled out as Python reads them (no other escape is
+    ambiguous between the two dialects in the patterns of this API)."""
+    out, in_class, i = [], False, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            escape = pattern[i:i + 2]
+            if escape == "\\s":
+                out.append(_PY_SPACE if in_class else f"[{_PY_SPACE}]")
+            elif escape == "\\S" and not in_class:
+                out.append(f"[^{_PY_SPACE}]")
+            else:
+                out.append(escape)
+            i += 2
+            continue
+        if ch == "[" and not in_class:
+            in_class = True
+        elif ch == "]" and in_class:
+            in_class = False
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _strings_as_decoded(node: Any) -> None:
+    """Patterns in Python's sense, and no NUL in any request string: the server refuses a
+    NUL anywhere in a body (400 ``request.nul_character``) before decoding it."""
+    if isinstance(node, dict):
+        if node.get("type") == "string":
+            if "pattern" in node:
+                node["pattern"] = _portable_pattern(node["pattern"])
+            elif not ({"enum", "format", "const"} & set(node)):
+                node["pattern"] = _NO_NUL
+        for value in node.values():
+            _strings_as_decoded(value)
+    elif isinstance(node, list):
+        for value in node:
+            _strings_as_decoded(value)
+
+
 def document_request_structs(openapi: OpenAPI, structs: list[type]) -> None:
     """Describe every decoded Struct with msgspec's own JSON Schema: what the decoder checks.
 
@@ -131,6 +178,7 @@ def document_request_structs(openapi: OpenAPI, structs: list[type]) -> None:
     _, generated = msgspec.json.schema_components(
         structs, ref_template=_REF_PREFIX + "{name}")
     _narrowed_enums(generated)
+    _strings_as_decoded(generated)
     schemas = dict(openapi.components.schemas or {})
     names = {cls.__name__ for cls in structs}
     for name, schema in generated.items():

@@ -19,7 +19,7 @@ import json
 import math
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 import msgspec
@@ -94,7 +94,11 @@ def decode_cursor(cursor: str | None, kinds: int | Sequence[CursorKind]) -> list
 
 
 def _check_scalar(value: Any) -> None:
-    if value is None or isinstance(value, (str, bool)):
+    if isinstance(value, str):
+        if "\x00" in value:  # PostgreSQL text cannot hold it: it would fail as a 500
+            raise invalid_cursor()
+        return
+    if value is None or isinstance(value, bool):
         return
     if isinstance(value, int):
         if not _INT64[0] <= value <= _INT64[1]:
@@ -120,6 +124,9 @@ def _convert(value: Any, kind: CursorKind) -> Any:
             moment = datetime.fromisoformat(value)
             if moment.tzinfo is None:
                 raise ValueError("naive timestamp")
+            # A time whose UTC date falls outside 1..9999 (0001-01-01T00:00+01:00) would
+            # overflow in the driver: it is no key this API issued.
+            moment.astimezone(UTC)
             return moment
         if kind is uuid.UUID:
             return uuid.UUID(value)

@@ -121,3 +121,29 @@ def test_typed_positions_come_back_as_their_types() -> None:
     cursor = encode_cursor([moment, ident])
     assert decode_cursor(cursor, (datetime, uuid.UUID)) == [moment, ident]
     assert decode_cursor(encode_cursor(["slug", 7]), (str, int)) == ["slug", 7]
+
+
+def test_a_cursor_time_outside_the_utc_calendar_is_refused() -> None:
+    import uuid
+    from datetime import datetime
+
+    import pytest
+
+    from api.errors import ApiError
+    from api.pagination import decode_cursor, encode_cursor
+
+    cursor = encode_cursor(["0001-01-01T00:00:00+01:00", str(uuid.uuid4())])
+    with pytest.raises(ApiError) as refused:
+        decode_cursor(cursor, (datetime, uuid.UUID))
+    assert refused.value.code == "pagination.invalid_cursor"
+
+
+def test_an_untyped_cursor_with_a_nul_character_is_refused() -> None:
+    import pytest
+
+    from api.errors import ApiError
+    from api.pagination import decode_cursor, encode_cursor
+
+    with pytest.raises(ApiError) as refused:
+        decode_cursor(encode_cursor(["a\x00b", 1]), 2)
+    assert refused.value.code == "pagination.invalid_cursor"

@@ -9,7 +9,6 @@ applied ones reach the paid total the order becomes ``refunded``.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -18,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.domain.after_sales import errors
 from api.domain.after_sales.schemas import RefundIn
 from api.domain.audit.context import AuditContext
+from api.domain.desk_common.paging import cursor_time
 from api.domain.orders.services import get_order
 from api.domain.store_actions import services as actions
 from api.domain.store_actions.enums import ActionKind, ActionStatus
@@ -99,7 +99,7 @@ async def list_refunds(session: AsyncSession, shop_id: uuid.UUID, order_id: uuid
     key = decode_cursor(cursor, 2)
     if key is not None:
         try:
-            params["c_at"], params["c_id"] = datetime.fromisoformat(key[0]), uuid.UUID(key[1])
+            params["c_at"], params["c_id"] = cursor_time(key[0]), uuid.UUID(key[1])
         except (TypeError, ValueError) as exc:
             raise invalid_cursor() from exc
         where += " AND (created_at, id) > (:c_at, :c_id)"

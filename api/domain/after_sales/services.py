@@ -7,7 +7,6 @@ foreign key inside the shop); the conversation must be with the order's customer
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -19,6 +18,7 @@ from api.domain.after_sales.enums import CaseStatus
 from api.domain.after_sales.schemas import CaseIn, CasePatch
 from api.domain.audit.context import AuditContext
 from api.domain.audit.services import record
+from api.domain.desk_common.paging import cursor_time
 from api.domain.orders.services import get_order
 from api.pagination import Page, decode_cursor, encode_cursor, invalid_cursor
 
@@ -128,7 +128,7 @@ async def list_cases(session: AsyncSession, shop_id: uuid.UUID, *, limit: int,
     key = decode_cursor(cursor, 2)
     if key is not None:
         try:
-            params["c_at"], params["c_id"] = datetime.fromisoformat(key[0]), uuid.UUID(key[1])
+            params["c_at"], params["c_id"] = cursor_time(key[0]), uuid.UUID(key[1])
         except (TypeError, ValueError) as exc:
             raise invalid_cursor() from exc
         where.append("(created_at, id) < (:c_at, :c_id)")

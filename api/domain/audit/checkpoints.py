@@ -133,6 +133,13 @@ def _to_read(row) -> CheckpointRead:  # type: ignore[no-untyped-def]
 async def list_checkpoints(session: AsyncSession, shop_id: uuid.UUID, *, limit: int,
                            before: datetime | None) -> list[CheckpointRead]:
     """A chain's checkpoints, newest first (the session must be bound to ``shop_id``)."""
+    try:  # the driver converts to UTC: 0001-01-01 at +01:00 would fail there, a 500
+        if before is not None:
+            before.astimezone(UTC)
+    except OverflowError:
+        raise ApiError(400, "audit.time_out_of_range",
+                       "This time has no date in UTC (before year 1 or after 9999).",
+                       {"parameter": "before"}) from None
     rows = (await session.execute(_LIST, {"shop_id": shop_id, "limit": limit,
                                           "before": before})).all()
     return [_to_read(row) for row in rows]
@@ -142,10 +149,11 @@ def verify_signature(checkpoint: CheckpointRead, public_key: Ed25519PublicKey) -
     try:
         last_hash = bytes.fromhex(checkpoint.last_hash)
         signature = _unb64(checkpoint.signature)
-    except ValueError:
+        # A moment that has no UTC date (0001-01-01 at +01:00) was never signed by us.
+        message = signed_message(checkpoint.shop_id, checkpoint.last_seq, last_hash,
+                                 checkpoint.taken_at)
+    except (ValueError, OverflowError):
         return False
-    message = signed_message(checkpoint.shop_id, checkpoint.last_seq, last_hash,
-                             checkpoint.taken_at)
     try:
         public_key.verify(signature, message)
     except InvalidSignature:

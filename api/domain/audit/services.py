@@ -17,13 +17,17 @@ from api.domain.audit.models import AuditEntry
 from api.errors import ApiError
 from api.pagination import Page, paginate
 
-__all__ = ["AuditQuery", "list_entries", "list_firm_entries", "record", "record_firm"]
+__all__ = ["INSERT_SQL", "AuditQuery", "entry_params", "list_entries", "list_firm_entries",
+           "record", "record_firm"]
 
-_INSERT = text(
+# Also appended to another statement (``entry_params``): parameters prefixed ``audit_``.
+INSERT_SQL = (
     "INSERT INTO audit_log (shop_id, seq, actor_id, client, ip, request_id, action, outcome, "
-    "target, details, prev_hash, hash) VALUES (:shop_id, 0, :actor_id, :client, :ip, "
-    ":request_id, :action, :outcome, :target, CAST(:details AS jsonb), '', '')"
+    "target, details, prev_hash, hash) VALUES (:audit_shop_id, 0, :audit_actor_id, "
+    ":audit_client, :audit_ip, :audit_request_id, :audit_action, :audit_outcome, "
+    ":audit_target, CAST(:audit_details AS jsonb), '', '')"
 )
+_INSERT = text(INSERT_SQL)
 
 
 async def record(
@@ -40,11 +44,20 @@ async def record(
 
     The caller's transaction must be bound to ``shop_id`` (RLS checks it on insert).
     """
-    await session.execute(_INSERT, {
-        "shop_id": shop_id, "actor_id": ctx.actor_id, "client": ctx.client, "ip": ctx.ip,
-        "request_id": ctx.request_id, "action": action, "outcome": outcome, "target": target,
-        "details": json.dumps(details or {}, sort_keys=True, default=str),
-    })
+    await session.execute(_INSERT, entry_params(ctx, shop_id=shop_id, action=action,
+                                                outcome=outcome, target=target, details=details))
+
+
+def entry_params(ctx: AuditContext, *, shop_id: uuid.UUID, action: str,
+                 outcome: str = "success", target: str | None = None,
+                 details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The parameters of ``INSERT_SQL`` for one entry (what ``record`` writes)."""
+    return {
+        "audit_shop_id": shop_id, "audit_actor_id": ctx.actor_id, "audit_client": ctx.client,
+        "audit_ip": ctx.ip, "audit_request_id": ctx.request_id, "audit_action": action,
+        "audit_outcome": outcome, "audit_target": target,
+        "audit_details": json.dumps(details or {}, sort_keys=True, default=str),
+    }
 
 
 async def record_firm(session: AsyncSession, ctx: AuditContext, *, action: str,

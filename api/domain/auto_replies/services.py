@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -58,12 +58,12 @@ async def list_rules(session: AsyncSession, shop_id: uuid.UUID, *, limit: int,
                      cursor: str | None) -> Page[AutoReplyRuleRead]:
     params: dict[str, Any] = {"shop_id": shop_id, "limit": limit + 1}
     where = "shop_id = :shop_id"
-    key = decode_cursor(cursor, 2)
+    key = decode_cursor(cursor, (datetime, uuid.UUID))  # aware time, uuid: else 400
     if key is not None:
-        try:
-            params["after_at"] = datetime.fromisoformat(str(key[0]))
-            params["after_id"] = uuid.UUID(str(key[1]))
-        except ValueError as exc:
+        params["after_at"], params["after_id"] = key
+        try:  # a moment past datetime's range in UTC (9999-12-31 at -14:00) fails in asyncpg
+            params["after_at"].astimezone(UTC)
+        except OverflowError as exc:
             raise invalid_cursor() from exc
         where += " AND (created_at, id) > (:after_at, :after_id)"
     rows = (await session.execute(text(

@@ -35,8 +35,14 @@ class Announcements:
         """For the shop's systems (never a note: notes are not for the customer)."""
         self._events.append((type_, data, INTEGRATION_PERMISSION, None))
 
-    async def flush(self, session: AsyncSession) -> None:
-        for type_, data, permission, subject in self._events:
+    async def flush(self, session: AsyncSession, audit: dict[str, Any] | None = None) -> bool:
+        """Emit what was gathered; ``audit`` (entry params) rides with the last event.
+
+        ``False`` when there was no event to carry ``audit``: the caller records it itself.
+        """
+        last = len(self._events) - 1
+        for i, (type_, data, permission, subject) in enumerate(self._events):
             await emit(session, self.shop_id, type_, data, permission=permission,
-                       subject_user_id=subject)
+                       subject_user_id=subject, audit=audit if i == last else None)
         self._events.clear()
+        return last >= 0

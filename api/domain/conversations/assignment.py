@@ -46,6 +46,7 @@ _SETTINGS = text("SELECT assignment_mode, agent_capacity, last_assignee_id "
                  "FROM shop_workspace_settings WHERE shop_id = :shop_id")
 _ENSURE_SETTINGS = text("INSERT INTO shop_workspace_settings (shop_id) VALUES (:shop_id) "
                         "ON CONFLICT (shop_id) DO NOTHING")
+_MODE = text("SELECT assignment_mode FROM shop_workspace_settings WHERE shop_id = :shop_id")
 _LOCK_SETTINGS = text("SELECT assignment_mode, agent_capacity, last_assignee_id "
                       "FROM shop_workspace_settings WHERE shop_id = :shop_id FOR UPDATE")
 _CLAIM = text(
@@ -123,9 +124,14 @@ async def _assigned(session: AsyncSession, ann: Announcements, row: Any,
 async def auto_assign(session: AsyncSession, ann: Announcements, row: Any, live_ttl: float
                       ) -> Any | None:
     """Hand a waiting conversation (locked by the caller) to an online agent under capacity."""
-    settings = (await session.execute(_LOCK_SETTINGS, {"shop_id": ann.shop_id})).first()
+    # A plain read first: with assignment off (the usual case) no inbound message takes the
+    # shop-wide settings row lock, which would serialise the shop's whole ingestion.
+    settings = (await session.execute(_MODE, {"shop_id": ann.shop_id})).first()
     if settings is None or settings.assignment_mode == AssignmentMode.OFF:
         return None
+    settings = (await session.execute(_LOCK_SETTINGS, {"shop_id": ann.shop_id})).first()
+    if settings is None or settings.assignment_mode == AssignmentMode.OFF:
+        return None  # switched off meanwhile
     candidates = [c for c in (await session.execute(_CANDIDATES, {
         "shop_id": ann.shop_id, "roles": WORKSPACE_ROLES, "live_ttl": live_ttl})).all()
         if c.open_count < settings.agent_capacity]

@@ -157,11 +157,18 @@ async def receive(session: AsyncSession, shop_id: uuid.UUID, data: InboundMessag
                 "conversation_id": str(conversation.id), "customer_id": str(customer.customer_id),
                 "channel": channel.value, "cycle": conversation.cycle,
                 "reopened": started == "reopened"})
-    await ann.flush(session)
-    await audit.record(session, ctx, shop_id=shop_id, action="message.inbound",
-                       target=str(stored.id), details={
-                           "conversation_id": str(conversation.id), "channel": channel.value,
-                           "channel_message_id": data.channel_message_id})
+    entry = audit.entry_params(ctx, shop_id=shop_id, action="message.inbound",
+                               target=str(stored.id), details={
+                                   "conversation_id": str(conversation.id),
+                                   "channel": channel.value,
+                                   "channel_message_id": data.channel_message_id})
+    # The audit entry rides with the last event: the shop-wide locks (event counter, audit
+    # chain) are taken in one round trip just before commit, so they are held the least.
+    if not await ann.flush(session, audit=entry):
+        await audit.record(session, ctx, shop_id=shop_id, action="message.inbound",
+                           target=str(stored.id), details={
+                               "conversation_id": str(conversation.id), "channel": channel.value,
+                               "channel_message_id": data.channel_message_id})
     return InboundAnswer(message_id=stored.id, conversation_id=conversation.id,
                          customer_id=customer.customer_id, seq=stored.seq,
                          cycle=conversation.cycle, created_at=stored.created_at)

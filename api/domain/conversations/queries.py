@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -75,7 +75,9 @@ def _time_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
         return None
     try:
         at, after_id = datetime.fromisoformat(key[0]), uuid.UUID(key[1])
-    except (TypeError, ValueError, AttributeError) as exc:
+        # a moment past datetime's range in UTC (9999-12-31 at -14:00) fails in asyncpg
+        at.astimezone(UTC)
+    except (TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise invalid_cursor() from exc
     if at.tzinfo is None:
         raise invalid_cursor()

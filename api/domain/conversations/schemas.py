@@ -26,8 +26,9 @@ class AttachmentIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
     url: Annotated[str, msgspec.Meta(min_length=8, max_length=2048, pattern=r"^https?://\S+$")]
     name: Annotated[str, msgspec.Meta(max_length=255, pattern=NO_NUL)] = ""
+    # ASCII spelled out: ``\w`` is Unicode in Python but ASCII in a client's regex.
     content_type: Annotated[str, msgspec.Meta(
-        max_length=100, pattern=r"^[A-Za-z0-9][\w.+-]*/[\w.+-]+$")] | None = None
+        max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+-]*/[A-Za-z0-9_.+-]+$")] | None = None
     size_bytes: Annotated[int, msgspec.Meta(ge=0, le=100 * 1024 * 1024)] | None = None
 
 

@@ -88,7 +88,8 @@ async def ledger(session: AsyncSession, shop_id: uuid.UUID, customer_id: uuid.UU
     key = decode_cursor(cursor, 2)
     extra = ""
     if key is not None:
-        if not isinstance(key[0], int) or isinstance(key[0], bool):
+        # seq is a PostgreSQL integer: a larger value would fail in the driver (a 500).
+        if not isinstance(key[0], int) or isinstance(key[0], bool) or not 0 < key[0] < 2**31:
             raise invalid_cursor()
         params["c_seq"] = key[0]
         extra = " AND seq < :c_seq"

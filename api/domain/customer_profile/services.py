@@ -7,13 +7,13 @@ the desk's side on top of it without changing it.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.customer_profile import errors
+from api.domain.desk_common.paging import cursor_time
 from api.pagination import Page, decode_cursor, encode_cursor, invalid_cursor
 
 __all__ = ["BALANCE_SQL", "customer_conversations", "ensure_customer", "get_profile",
@@ -33,7 +33,7 @@ def keyset(cursor: str | None, params: dict[str, Any]) -> bool:
     if key is None:
         return False
     try:
-        params["c_at"], params["c_id"] = datetime.fromisoformat(key[0]), uuid.UUID(key[1])
+        params["c_at"], params["c_id"] = cursor_time(key[0]), uuid.UUID(key[1])
     except (TypeError, ValueError) as exc:
         raise invalid_cursor() from exc
     return True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import text
@@ -13,9 +13,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.pagination import Page, decode_cursor, encode_cursor, invalid_cursor
 
-__all__ = ["newest_first"]
+__all__ = ["cursor_time", "newest_first"]
 
 T = TypeVar("T")
+
+
+def cursor_time(value: Any) -> datetime:
+    """A cursor's timestamp. One with no UTC date (0001-01-01 at +01:00) is refused here:
+    the driver converts to UTC and would fail with a 500."""
+    try:
+        moment = datetime.fromisoformat(value)
+        moment.astimezone(UTC)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise invalid_cursor() from exc
+    return moment
 
 
 def _after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
@@ -23,7 +34,7 @@ def _after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
     if key is None:
         return None
     try:
-        return datetime.fromisoformat(key[0]), uuid.UUID(key[1])
+        return cursor_time(key[0]), uuid.UUID(key[1])
     except (TypeError, ValueError) as exc:
         raise invalid_cursor() from exc
 

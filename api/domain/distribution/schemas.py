@@ -7,7 +7,7 @@ from typing import Annotated
 
 import msgspec
 
-from api.domain.desk_common.types import CURRENCY, MINOR, PLATFORM_ID, text
+from api.domain.desk_common.types import CURRENCY, MINOR, PLATFORM_ID, check_utc_dates, text
 
 __all__ = ["DistributionOrderPush", "DistributionOrderPushed", "DistributionOrderRead",
            "DistributionStatus"]
@@ -32,6 +32,9 @@ class DistributionOrderPush(msgspec.Struct, forbid_unknown_fields=True, kw_only=
     total_minor: MINOR
     currency: CURRENCY
     placed_at: datetime
+
+    def __post_init__(self) -> None:
+        check_utc_dates(self)
 
 
 class DistributionOrderRead(msgspec.Struct):

@@ -17,20 +17,25 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from api.domain.audit.services import INSERT_SQL
+
 __all__ = ["EVENTS_CHANNEL", "EmittedEvent", "emit"]
 
 EVENTS_CHANNEL = "shopdesk_events"
 
 # One round trip: the counter's next seq (its row lock held until commit), the event row,
 # and the NOTIFY (queued for commit, dropped on rollback) for that seq.
-_EMIT = text(
+_WITH = (
     "WITH n AS (INSERT INTO shop_event_counters AS c (shop_id, last_seq) VALUES (:shop_id, 1) "
     "ON CONFLICT (shop_id) DO UPDATE SET last_seq = c.last_seq + 1 RETURNING c.last_seq), "
     "e AS (INSERT INTO events (shop_id, seq, id, type, permission, subject_user_id, data) "
     "SELECT :shop_id, n.last_seq, :id, :type, :permission, :subject, CAST(:data AS jsonb) "
-    "FROM n RETURNING seq) "
-    "SELECT e.seq, pg_notify(:channel, :prefix || e.seq::text) FROM e"
-)
+    "FROM n RETURNING seq) ")
+_SELECT = "SELECT e.seq, pg_notify(:channel, :prefix || e.seq::text) FROM e"
+_EMIT = text(_WITH + _SELECT)
+# The same, and the change's audit entry: the shop's counter lock and its audit chain lock
+# are then both taken in the transaction's last statement, held only until its commit.
+_EMIT_AUDITED = text(_WITH + ", a AS (" + INSERT_SQL + ") " + _SELECT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,16 +48,19 @@ class EmittedEvent:
 
 async def emit(session: AsyncSession | AsyncConnection, shop_id: uuid.UUID, type_: str,
                data: dict[str, Any], *, permission: str = "cs:workspace",
-               subject_user_id: uuid.UUID | None = None) -> EmittedEvent:
+               subject_user_id: uuid.UUID | None = None,
+               audit: dict[str, Any] | None = None) -> EmittedEvent:
     """Append one event to ``shop_id``'s log in the caller's transaction.
 
     ``permission`` is what a staff member needs to see it on the live stream;
     ``subject_user_id`` narrows it to the one member it concerns unless the reader has
     ``cs:supervise`` (an agent sees the queue and their own conversations). The caller's
-    transaction must be bound to ``shop_id``.
+    transaction must be bound to ``shop_id``. ``audit`` (``audit.services.entry_params``)
+    appends that audit entry in the same round trip.
     """
     event_id = uuid.uuid4()
-    seq = (await session.execute(_EMIT, {
+    seq = (await session.execute(_EMIT if audit is None else _EMIT_AUDITED, {
+        **(audit or {}),
         "shop_id": shop_id, "id": event_id, "type": type_, "permission": permission,
         "subject": subject_user_id, "data": json.dumps(data, separators=(",", ":"), default=str),
         "channel": EVENTS_CHANNEL, "prefix": f"{shop_id}:",

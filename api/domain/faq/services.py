@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.domain.faq.errors import entry_not_found
 from api.domain.faq.schemas import EntryCreate, EntryRead, EntryUpdate
 from api.domain.quick_phrases.search import GramTable
-from api.pagination import Page, decode_cursor, encode_cursor, invalid_cursor
+from api.pagination import Page, decode_cursor, encode_cursor
 
 __all__ = ["create_entry", "delete_entry", "get_entry", "list_entries", "update_entry"]
 
@@ -48,12 +48,10 @@ async def list_entries(session: AsyncSession, shop_id: uuid.UUID, *, q: str | No
     if problem_type is not None:
         where.append("problem_type = :problem_type")
         params["problem_type"] = problem_type
-    key = decode_cursor(cursor, 2)
+    # Typed kinds: a forged string (NUL inside) is a 400 here, not a 500 from PostgreSQL.
+    key = decode_cursor(cursor, (str, uuid.UUID))
     if key is not None:
-        try:
-            params["after_type"], params["after_id"] = str(key[0]), uuid.UUID(str(key[1]))
-        except ValueError as exc:
-            raise invalid_cursor() from exc
+        params["after_type"], params["after_id"] = key
         where.append("(problem_type, id) > (:after_type, :after_id)")
     rows = (await session.execute(text(
         f"SELECT {_COLS} FROM faq_entries WHERE {' AND '.join(where)} "

@@ -18,7 +18,6 @@ from api.domain.integrations.schemas import (
     IntegrationKeyRead,
 )
 from api.guard import ShopScope
-from api.idempotency import idempotent
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from api.routing import requires
 
@@ -29,8 +28,9 @@ class IntegrationKeyController(Controller):
     path = "/integration-keys"
     tags = ["integrations"]
 
+    # Not @idempotent: a replay needs the answer stored, and this answer holds the token,
+    # which must never be at rest (only its hash is). A lost answer: revoke, create again.
     @post("/", **requires("integrations:manage"))
-    @idempotent
     async def create_key(self, shop_session: NamedDependency[AsyncSession],
                          shop_scope: NamedDependency[ShopScope],
                          audit_context: NamedDependency[AuditContext],

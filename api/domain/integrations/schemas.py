@@ -8,9 +8,14 @@ from typing import Annotated
 
 import msgspec
 
+from rbac.catalog import INTEGRATION_SCOPES
+
 __all__ = ["IntegrationKeyCreate", "IntegrationKeyCreated", "IntegrationKeyRead"]
 
-SCOPE = Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
+# Decoded as a bounded string so that an unknown scope gets its own code from the service
+# (``integration_key.unknown_scope``); documented as the catalog's scopes, all it accepts.
+SCOPE = Annotated[str, msgspec.Meta(min_length=1, max_length=50,
+                                    extra_json_schema={"enum": sorted(INTEGRATION_SCOPES)})]
 
 
 class IntegrationKeyCreate(msgspec.Struct, forbid_unknown_fields=True):

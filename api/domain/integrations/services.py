@@ -8,7 +8,7 @@ so the revoked key is refused on its next request everywhere.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -71,7 +71,9 @@ async def list_keys(session: AsyncSession, shop_id: uuid.UUID, *, limit: int,
     if after is not None:
         try:
             params["at"], params["after_id"] = datetime.fromisoformat(after[0]), uuid.UUID(after[1])
-        except (TypeError, ValueError, AttributeError) as exc:
+            # a moment past datetime's range in UTC (9999-12-31 at -14:00) fails in asyncpg
+            params["at"].astimezone(UTC)
+        except (TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise invalid_cursor() from exc
         if params["at"].tzinfo is None:
             raise invalid_cursor()

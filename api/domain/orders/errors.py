@@ -5,6 +5,7 @@ from __future__ import annotations
 from api.errors import ApiError
 
 __all__ = ["already_shipped", "close_after_shipping", "finished", "not_found", "not_paid",
+           "out_of_range_time",
            "refusal_after_signing", "refusal_not_shipped", "refusal_window_passed",
            "reprice_after_shipping", "reprice_below_zero", "unknown_close_reason",
            "unknown_customer"]
@@ -12,6 +13,12 @@ __all__ = ["already_shipped", "close_after_shipping", "finished", "not_found", "
 
 def not_found() -> ApiError:
     return ApiError(404, "orders.not_found", "Order not found.")
+
+
+def out_of_range_time(name: str) -> ApiError:
+    return ApiError(400, "orders.time_out_of_range",
+                    "This time has no date in UTC (before year 1 or after 9999).",
+                    {"parameter": name})
 
 
 def unknown_customer() -> ApiError:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import msgspec
 
+from api.domain.desk_common.types import check_utc_dates
 from api.domain.orders.enums import OrderStatus
 from api.domain.store_actions.types import CURRENCY, MONEY, PLATFORM_ID, SIGNED_MONEY, text
 
@@ -45,6 +46,9 @@ class OrderUpsert(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     carrier: text(100) | None = None  # type: ignore[valid-type]
     tracking_number: text(100) | None = None  # type: ignore[valid-type]
     refusal_deadline: datetime | None = None
+
+    def __post_init__(self) -> None:
+        check_utc_dates(self)
 
 
 class OrderRead(msgspec.Struct, kw_only=True):

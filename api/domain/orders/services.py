@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.audit.context import AuditContext
 from api.domain.audit.services import record
+from api.domain.desk_common.paging import cursor_time
 from api.domain.orders import errors
 from api.domain.orders.enums import OrderView
 from api.domain.orders.schemas import OrderUpsert
@@ -97,6 +98,12 @@ class OrderFilter(msgspec.Struct, kw_only=True):
 async def list_orders(session: AsyncSession, shop_id: uuid.UUID, flt: OrderFilter, *,
                       limit: int, cursor: str | None) -> Page[Any]:
     """Newest first by (placed_at, id); the disputed and starred views use partial indexes."""
+    for name, moment in (("placed_from", flt.placed_from), ("placed_until", flt.placed_until)):
+        try:  # the driver converts to UTC: 0001-01-01 at +01:00 would fail there, a 500
+            if moment is not None:
+                moment.astimezone(UTC)
+        except OverflowError:
+            raise errors.out_of_range_time(name) from None
     where, params = ["shop_id = :s"], {"s": shop_id, "limit": limit + 1}
     if flt.view is OrderView.DISPUTED:
         where.append("disputed")
@@ -112,7 +119,7 @@ async def list_orders(session: AsyncSession, shop_id: uuid.UUID, flt: OrderFilte
     key = decode_cursor(cursor, 2)
     if key is not None:
         try:
-            params["c_at"], params["c_id"] = datetime.fromisoformat(key[0]), uuid.UUID(key[1])
+            params["c_at"], params["c_id"] = cursor_time(key[0]), uuid.UUID(key[1])
         except (TypeError, ValueError) as exc:
             raise invalid_cursor() from exc
         where.append("(placed_at, id) < (:c_at, :c_id)")

@@ -9,7 +9,6 @@ log (``product_group.changed``) so the shop's systems can mirror it.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.audit.context import AuditContext
 from api.domain.audit.services import record
+from api.domain.desk_common.paging import cursor_time
 from api.domain.events.outbox import emit
 from api.domain.products import errors
 from api.domain.products.schemas import ProductGroupPatch, ProductGroupUpsert
@@ -154,10 +154,12 @@ async def list_groups(session: AsyncSession, shop_id: uuid.UUID, *, limit: int,
     key = decode_cursor(cursor, 3)
     if key is not None:
         try:
-            params.update(c_pos=int(key[0]), c_at=datetime.fromisoformat(key[1]),
+            params.update(c_pos=int(key[0]), c_at=cursor_time(key[1]),
                           c_id=uuid.UUID(key[2]))
         except (TypeError, ValueError) as exc:
             raise invalid_cursor() from exc
+        if not -2**31 <= params["c_pos"] < 2**31:  # position is a PostgreSQL integer
+            raise invalid_cursor()
         where += " AND (g.position, g.created_at, g.id) > (:c_pos, :c_at, :c_id)"
     rows = (await session.execute(text(
         f"SELECT {_COLUMNS} FROM product_groups g WHERE {where} "

@@ -9,7 +9,6 @@ overwritten by the store's next push. The desk's copy changes when the store con
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -18,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.audit.context import AuditContext
 from api.domain.audit.services import record
+from api.domain.desk_common.paging import cursor_time
 from api.domain.products import errors
 from api.domain.products.schemas import ProductPatch, ProductUpsert
 from api.domain.store_actions import services as actions
@@ -90,7 +90,7 @@ async def list_products(session: AsyncSession, shop_id: uuid.UUID, *, limit: int
     key = decode_cursor(cursor, 2)
     if key is not None:
         try:
-            params["c_at"], params["c_id"] = datetime.fromisoformat(key[0]), uuid.UUID(key[1])
+            params["c_at"], params["c_id"] = cursor_time(key[0]), uuid.UUID(key[1])
         except (TypeError, ValueError) as exc:
             raise invalid_cursor() from exc
         where.append("(p.created_at, p.id) > (:c_at, :c_id)")

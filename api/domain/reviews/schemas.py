@@ -8,7 +8,7 @@ from typing import Annotated
 
 import msgspec
 
-from api.domain.desk_common.types import PLATFORM_ID, text
+from api.domain.desk_common.types import PLATFORM_ID, check_utc_dates, text
 from api.domain.reviews.enums import FollowUpStatus
 
 __all__ = ["FollowUpRead", "FollowUpUpdate", "ForbiddenPhraseCreate", "ForbiddenPhraseRead", "ReplyCreate",
@@ -32,6 +32,9 @@ class ReviewPush(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     platform_order_id: PLATFORM_ID | None = None
     body: BODY = ""
     buyer_name: NAME = ""
+
+    def __post_init__(self) -> None:
+        check_utc_dates(self)
 
 
 class ReplyRead(msgspec.Struct):

@@ -36,6 +36,8 @@ from api.routing import requires
 __all__ = ["FirmSlaController", "SlaController", "provide_report_query"]
 
 MAX_RANGE_DAYS = 366
+_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+_LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 CSV = "text/csv; charset=utf-8"
 
 
@@ -57,6 +59,10 @@ def provide_report_query(
 ) -> reports.ReportQuery:
     """The report routes' query string: one declaration for the JSON and CSV forms."""
     end = _aware(until) if until else datetime.now(UTC)
+    # Far outside any ledger, and where date arithmetic (and the driver) would overflow.
+    for moment in (end, _aware(since) if since else None):
+        if moment is not None and not _EARLIEST <= moment <= _LATEST:
+            raise errors.range_out_of_bounds(_EARLIEST.isoformat(), _LATEST.isoformat())
     start = _aware(since) if since else end - timedelta(days=30)
     if end <= start:
         raise errors.empty_range()

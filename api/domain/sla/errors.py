@@ -7,7 +7,7 @@ from typing import Any
 from api.errors import ApiError
 
 __all__ = ["duplicate_target", "empty_range", "negative_target", "overlapping_intervals",
-           "range_too_long", "target_too_small", "unknown_timezone"]
+           "range_out_of_bounds", "range_too_long", "target_too_small", "unknown_timezone"]
 
 
 def unknown_timezone(name: str) -> ApiError:
@@ -42,3 +42,9 @@ def empty_range() -> ApiError:
 def range_too_long(max_days: int) -> ApiError:
     return ApiError.unprocessable("sla.range_too_long",
                                   f"A report covers at most {max_days} days.", max_days=max_days)
+
+
+def range_out_of_bounds(earliest: str, latest: str) -> ApiError:
+    return ApiError.unprocessable("sla.range_out_of_bounds",
+                                  f"A report lies between {earliest} and {latest}.",
+                                  earliest=earliest, latest=latest)

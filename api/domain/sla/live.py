@@ -8,7 +8,7 @@ Paused clocks have no deadline; a breached clock keeps its deadline and goes neg
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -76,9 +76,11 @@ async def live_page(session: AsyncSession, shop_id: uuid.UUID, *, limit: int,
                 params["k_deadline"] = datetime.fromisoformat(str(key[0]))
                 if params["k_deadline"].tzinfo is None:
                     raise ValueError("a cursor's time carries its offset")
+                # past datetime's range in UTC (9999-12-31 at -14:00): fails in asyncpg
+                params["k_deadline"].astimezone(UTC)
                 after = ("WHERE (w.sort_at, w.conversation_id) > "
                          "(CAST(:k_deadline AS timestamptz), :k_id)")
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:
             raise invalid_cursor() from exc
     rows = (await session.execute(text(
         "WITH waits AS (SELECT DISTINCT ON (c.conversation_id) c.conversation_id, c.metric, "

@@ -192,6 +192,11 @@ async def on_status_changed(session: AsyncSession, signal: ConversationStatusCha
 
 async def on_assigned(session: AsyncSession, signal: ConversationAssigned) -> None:
     cycle = await _cycle(session, signal.shop_id, signal.conversation_id, signal.cycle)
+    if cycle.resolved_at is None:
+        # A deadline that passed before this change is the previous assignee's breach
+        # (sla.md: the assignee at the deadline), not the new one's: record it first (its
+        # escalation still tells the admins; the reassignment finds the row moved on).
+        await _settled(session, cycle, signal.at, escalate=True)
     await session.execute(text(
         "UPDATE sla_cycles SET assignee_id = :assignee WHERE shop_id = :shop_id "
         "AND conversation_id = :cid AND cycle = :cycle"),

@@ -40,12 +40,16 @@ async def _process_shop(sessionmaker: async_sessionmaker[AsyncSession], shop_id:
     async with sessionmaker() as session:
         async with session.begin():
             await bind_shop(session, shop_id)
+            # The conversation's row is locked too, and first in every change (a message,
+            # a status change): holding the clock and then waiting on that row (escalation
+            # reassigns) would deadlock with them. A held conversation waits for a later pass.
             rows = (await session.execute(text(
                 "SELECT c.*, y.assignee_id AS cycle_assignee FROM sla_clocks c "
                 "JOIN sla_cycles y ON y.shop_id = c.shop_id "
                 "AND y.conversation_id = c.conversation_id AND y.cycle = c.cycle "
+                "JOIN conversations v ON v.shop_id = c.shop_id AND v.id = c.conversation_id "
                 "WHERE c.shop_id = :shop_id AND c.id = ANY(:ids) AND c.state = 'running' "
-                "ORDER BY c.id FOR UPDATE OF c SKIP LOCKED"),
+                "ORDER BY c.id FOR UPDATE OF v, c SKIP LOCKED"),
                 {"shop_id": shop_id, "ids": clock_ids})).all()
             now = (await session.execute(text("SELECT clock_timestamp()"))).scalar_one()
             for clock in rows:

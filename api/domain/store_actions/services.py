@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.audit.context import AuditContext
 from api.domain.audit.services import record
+from api.domain.desk_common.paging import cursor_time
 from api.domain.events.outbox import emit
 from api.domain.store_actions import errors
 from api.domain.store_actions.enums import ActionStatus, Outcome
@@ -259,7 +260,7 @@ async def list_actions(session: AsyncSession, shop_id: uuid.UUID, *, limit: int,
         params["tid"] = target_id
     if key is not None:
         try:
-            params["c_at"], params["c_id"] = datetime.fromisoformat(key[0]), uuid.UUID(key[1])
+            params["c_at"], params["c_id"] = cursor_time(key[0]), uuid.UUID(key[1])
         except (TypeError, ValueError) as exc:
             raise invalid_cursor() from exc
         where.append("(created_at, id) < (:c_at, :c_id)")

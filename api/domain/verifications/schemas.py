@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 
-from api.domain.desk_common.types import PLATFORM_ID, text
+from api.domain.desk_common.types import PLATFORM_ID, check_utc_dates, text
 
 __all__ = ["CodeIssue", "CodeIssued", "Redeem", "Redemption"]
 
@@ -17,8 +17,12 @@ LABEL = text(200)
 
 class CodeIssue(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     platform_order_id: PLATFORM_ID
-    expires_at: datetime
+    # An offset is required: a bare time would be compared with now() in no known zone.
+    expires_at: Annotated[datetime, msgspec.Meta(tz=True)]
     label: LABEL = ""
+
+    def __post_init__(self) -> None:
+        check_utc_dates(self)
 
 
 class CodeIssued(msgspec.Struct):

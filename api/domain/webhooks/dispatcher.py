@@ -47,6 +47,10 @@ class Dispatcher:
         # Longer than any attempt can take (name lookup, then the HTTP timeout), with margin.
         self._lease = 2 * settings.timeout_seconds + 5.0
         self._hints: set[uuid.UUID] = set()  # shops to claim for
+        # Shops last seen with no active endpoint, until when their NOTIFYs are ignored: an
+        # idle dispatcher costs nothing per event. The sweep still finds any fan-out due
+        # (an endpoint created meanwhile, here or in another process) within poll_seconds.
+        self._idle: dict[uuid.UUID, float] = {}
         self._fresh: set[uuid.UUID] = set()  # shops with new events: fan out, then claim
         self._wake = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
@@ -83,7 +87,13 @@ class Dispatcher:
 
     def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         with contextlib.suppress(ValueError):
-            self.poke(uuid.UUID(payload.partition(":")[0]), new_events=True)
+            shop_id = uuid.UUID(payload.partition(":")[0])
+            until = self._idle.get(shop_id)
+            if until is not None:
+                if time.monotonic() < until:
+                    return
+                del self._idle[shop_id]
+            self.poke(shop_id, new_events=True)
 
     async def _listen(self) -> None:
         if self._dsn is None or (self._listener is not None and not self._listener.is_closed()):
@@ -105,6 +115,8 @@ class Dispatcher:
                 shops, self._hints = self._hints | fresh, set()
                 if now >= next_sweep:
                     swept = await self._sweep()
+                    for shop_id in swept:  # work is due there: listen to it again
+                        self._idle.pop(shop_id, None)
                     fresh |= swept
                     shops |= swept
                     next_sweep = now + self._settings.poll_seconds
@@ -146,10 +158,14 @@ class Dispatcher:
         """One transaction: fan out new events (a batch), then claim what is due."""
         free = self._settings.concurrency - len(self._inflight)
         async with self._shop(shop_id) as session:
-            more = False
+            more, endpoints = False, None
             if fan_out_first:
-                _, more = await fan_out(session, shop_id)
-            claimed = await claim(session, shop_id, free, self._lease) if free > 0 else []
+                _, more, endpoints = await fan_out(session, shop_id)
+            # Without an active endpoint nothing can be claimed (claims join active ones).
+            claimed = (await claim(session, shop_id, free, self._lease)
+                       if free > 0 and endpoints != 0 else [])
+        if endpoints == 0 and shop_id not in self._hints:
+            self._idle[shop_id] = time.monotonic() + self._settings.poll_seconds
         if more:
             self.poke(shop_id, new_events=True)
         for item in claimed:

@@ -98,19 +98,25 @@ class Outcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-async def fan_out(session: AsyncSession, shop_id: uuid.UUID) -> tuple[int, bool]:
-    """Deliveries for one batch of new events; (created, whether more events wait)."""
+async def fan_out(session: AsyncSession, shop_id: uuid.UUID) -> tuple[int, bool, int]:
+    """Deliveries for one batch of new events.
+
+    (created, whether more events wait, active endpoints it could lock: 0 tells the
+    dispatcher the shop has nothing to deliver to).
+    """
     endpoints = (await session.execute(_ENDPOINTS, {"s": shop_id})).all()
     if not endpoints:
-        return 0, False
+        return 0, False, 0
     after = min(e.fanout_seq for e in endpoints)
     events = (await session.execute(_EVENTS, {"s": shop_id, "after": after,
                                               "n": FANOUT_BATCH})).all()
     if not events:
-        return 0, False
+        return 0, False, len(endpoints)
     cols: dict[str, list[Any]] = {k: [] for k in ("ids", "eps", "seqs", "eids", "types", "keys")}
     for event in events:
         data = json.loads(event.data) if isinstance(event.data, str) else event.data
+        if isinstance(data, dict) and data.get("visibility") == "note":
+            continue  # an internal note is for staff only: never sent to the shop's systems
         key = ordering_key(event.type, data if isinstance(data, dict) else {})
         for endpoint in endpoints:
             if event.seq > endpoint.fanout_seq and matches(endpoint.event_types, event.type):
@@ -122,7 +128,7 @@ async def fan_out(session: AsyncSession, shop_id: uuid.UUID) -> tuple[int, bool]
     last = events[-1].seq
     await session.execute(_ADVANCE, {"s": shop_id, "seq": last,
                                      "ids": [e.id for e in endpoints]})
-    return len(cols["ids"]), len(events) == FANOUT_BATCH
+    return len(cols["ids"]), len(events) == FANOUT_BATCH, len(endpoints)
 
 
 def _body(row: Any, shop_id: uuid.UUID) -> bytes:

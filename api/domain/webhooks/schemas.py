@@ -13,8 +13,7 @@ from api.domain.webhooks.enums import DeliveryStatus, EndpointStatus
 __all__ = ["AttemptRead", "DeliveryRead", "EndpointCreate", "EndpointCreated", "EndpointRead",
            "EndpointUpdate", "SecretRotate", "SecretRotated"]
 
-URL = Annotated[str, msgspec.Meta(min_length=8, max_length=2000,
-                                  pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^\x00-\x20]+$")]
+URL = Annotated[str, msgspec.Meta(min_length=8, max_length=2000, pattern=r"^[^\x00-\x20]+$")]
 PATTERN = Annotated[str, msgspec.Meta(min_length=1, max_length=100,
                                       pattern=r"^(\*|[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?)$")]
 PATTERNS = Annotated[list[PATTERN], msgspec.Meta(min_length=1, max_length=50)]

@@ -30,7 +30,9 @@ def new_client(timeout_seconds: float) -> httpx.AsyncClient:
 
 def _retry_after(response: httpx.Response) -> float | None:
     raw = response.headers.get("retry-after", "")
-    return float(raw) if raw.isdigit() else None
+    # ASCII digits only: '²' is a digit to isdigit() but not to float(), and a crash here
+    # would leave the attempt unrecorded (sent again, even when it was delivered).
+    return float(raw) if raw.isascii() and raw.isdigit() else None
 
 
 async def send(client: httpx.AsyncClient, claimed: Claimed, *, allow_private: bool,

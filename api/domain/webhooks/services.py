@@ -14,7 +14,7 @@ from api.domain.audit.services import record
 from api.domain.webhooks import errors, signing
 from api.domain.webhooks.schemas import EndpointCreate, EndpointUpdate
 from api.domain.webhooks.targets import TargetRefused, resolve
-from api.pagination import Page, decode_cursor, page_of
+from api.pagination import Page, decode_cursor, invalid_cursor, page_of
 
 __all__ = ["create_endpoint", "delete_endpoint", "get_endpoint", "list_attempts",
            "list_deliveries", "list_endpoints", "redeliver", "rotate_secret", "update_endpoint"]
@@ -162,6 +162,8 @@ async def list_attempts(session: AsyncSession, shop_id: uuid.UUID, endpoint_id: 
                         delivery_id: uuid.UUID, *, limit: int, cursor: str | None) -> Page[Any]:
     await _delivery(session, shop_id, endpoint_id, delivery_id)
     after = decode_cursor(cursor, (int,))
+    if after is not None and not 0 <= after[0] < 2**31:  # attempt is a PostgreSQL integer
+        raise invalid_cursor()
     rows = (await session.execute(text(
         "SELECT attempt, started_at, duration_ms, status_code, error, response_body "
         "FROM webhook_attempts WHERE shop_id = :s AND delivery_id = :d "

@@ -62,10 +62,33 @@ def check_url(url: str, *, allow_private: bool) -> SplitResult:
     return parts
 
 
+# IPv6 prefixes whose last 32 bits are an IPv4 address that a gateway or the host itself may
+# reach (NAT64, IPv4-compatible, IPv4-translated): Python calls most of them global.
+_EMBEDS_IPV4 = tuple(ipaddress.ip_network(n) for n in (
+    "64:ff9b::/96", "::/96", "::ffff:0:0:0/96"))
+
+
+def _inner_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if any(ip in net for net in _EMBEDS_IPV4):
+        return ipaddress.IPv4Address(ip.packed[-4:])
+    return None
+
+
 def _allowed(address: str, allow_private: bool) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif not allow_private:
+            inner = _inner_ipv4(ip)
+            if inner is not None and not (inner.is_global and not inner.is_multicast):
+                return False
+            if ip.is_site_local:  # fec0::/10, deprecated but still routable on some hosts
+                return False
     if allow_private:
         return not ip.is_unspecified and not ip.is_multicast
     return ip.is_global and not ip.is_multicast
@@ -84,7 +107,7 @@ async def resolve(url: str, *, allow_private: bool, timeout: float = _RESOLVE_TI
         try:
             infos = await asyncio.wait_for(
                 loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), timeout)
-        except (OSError, TimeoutError):
+        except (OSError, TimeoutError, UnicodeError):  # UnicodeError: a label IDNA refuses
             raise TargetRefused("webhook.url_unresolvable",
                                 "The URL's host does not resolve.") from None
         addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))

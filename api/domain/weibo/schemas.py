@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 
-from api.domain.desk_common.types import PLATFORM_ID, text
+from api.domain.desk_common.types import PLATFORM_ID, check_utc_dates, text
 
 __all__ = ["MentionPush", "MentionRead", "WeiboAccount", "WeiboAccountPush", "WeiboRead"]
 
@@ -40,6 +40,9 @@ class MentionPush(msgspec.Struct, forbid_unknown_fields=True):
     author_name: AUTHOR
     body: POST
     posted_at: datetime
+
+    def __post_init__(self) -> None:
+        check_utc_dates(self)
 
 
 class MentionRead(msgspec.Struct):

@@ -219,3 +219,24 @@ async def test_a_periodic_job_runs_in_one_process_at_a_time(world: World) -> Non
     assert await run_once_across_processes(engine, "test-lock", slow) is False
     release.set()
     assert await first is True
+
+
+async def test_a_taken_at_outside_utc_range_is_an_invalid_signature_not_a_500(
+        world: World, signer: Any) -> None:
+    # 0001-01-01T00:00+01:00 is before year 1 in UTC: no checkpoint of ours can carry it.
+    shop_id, founder = await chain_of(world, 2)
+    await take_checkpoints(world.app.state.engine, signer)
+    [checkpoint] = await _checkpoints(world, shop_id, founder)
+    response = await _verify(world, shop_id, founder,
+                             {**checkpoint, "taken_at": "0001-01-01T00:00:00+01:00"})
+    assert response.status_code == 200, response.text
+    assert response.json()["signature_valid"] is False and response.json()["ok"] is False
+
+
+async def test_a_before_outside_utc_range_is_a_400_not_a_500(world: World, signer: Any) -> None:
+    shop_id, founder = await chain_of(world, 1)
+    response = await world.client.get(f"/api/v1/shops/{shop_id}/audit/checkpoints",
+                                      params={"before": "0001-01-01T00:00:00+01:00"},
+                                      headers=founder.headers())
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "audit.time_out_of_range"

@@ -124,7 +124,8 @@ async def test_onboarding_a_conversation_and_a_webhook_through_the_client(
     async with gen.client(app, tokens.access_token) as staff:
         key = await gen.api("integrations.api_v1_shops_shop_id_integration_keys_create_key") \
             .asyncio(shop_id, client=staff, body=models.IntegrationKeyCreate(
-                name="storefront", scopes=["messages:ingest"]))
+                name="storefront",
+                scopes=[models.IntegrationKeyCreateScopesItem("messages:ingest")]))
         assert isinstance(key, models.IntegrationKeyCreated), key
         async with gen.client(app, key.token) as storefront:
             inbound = await gen.api("conversations.api_v1_shops_shop_id_messages_inbound_receive") \

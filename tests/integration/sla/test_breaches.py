@@ -93,8 +93,9 @@ async def test_breach_escalates_to_another_online_agent_and_tells_admins(world: 
 
     await run_in_shop(world, shop_id, presence)
     convo = Convo(world, shop_id)
-    await convo.open(datetime.now(UTC) - timedelta(minutes=5))
-    await convo.assign(busy.id, datetime.now(UTC) - timedelta(minutes=4))
+    now = datetime.now(UTC)  # one reading: the assignment lands before the deadline
+    await convo.open(now - timedelta(minutes=5))
+    await convo.assign(busy.id, now - timedelta(minutes=4, seconds=30))
     await run_once(world.app.state.sessionmaker)
 
     async def assignee(session):  # type: ignore[no-untyped-def]

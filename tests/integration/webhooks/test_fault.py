@@ -13,11 +13,11 @@ import sys
 
 import pytest
 
-from tests.conftest import TEST_SIGNING_KEYS
 from tests.integration.webhooks.conftest import emit_events, register
 from tests.integration.webhooks.receiver import Receiver
 from tests.support.database import TestDatabase
 from tests.support.servers import free_port, wait_until_ready
+from tests.support.settings import TEST_SIGNING_KEYS
 from tests.support.world import World
 
 pytestmark = pytest.mark.slow
