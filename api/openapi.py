@@ -125,7 +125,7 @@ _NO_NUL = "^[^\\x00]*$"
 
 
 def _portable_pattern(pattern: str) -> str:
-    """``pattern`` with ``\s``/``\S`` spelled out as Python reads them (no other escape is
+    r"""``pattern`` with ``\s``/``\S`` spelled out as Python reads them (no other escape is
     ambiguous between the two dialects in the patterns of this API)."""
     out, in_class, i = [], False, 0
     while i < len(pattern):
