@@ -9,6 +9,7 @@ applied ones reach the paid total the order becomes ``refunded``.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -17,12 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.domain.after_sales import errors
 from api.domain.after_sales.schemas import RefundIn
 from api.domain.audit.context import AuditContext
-from api.domain.desk_common.paging import cursor_time
 from api.domain.orders.services import get_order
 from api.domain.store_actions import services as actions
 from api.domain.store_actions.enums import ActionKind, ActionStatus
 from api.domain.store_actions.services import StoreAction
-from api.pagination import Page, decode_cursor, encode_cursor, invalid_cursor
+from api.pagination import Page, decode_cursor, page_of
 
 __all__ = ["list_refunds", "request_refund"]
 
@@ -96,20 +96,14 @@ async def list_refunds(session: AsyncSession, shop_id: uuid.UUID, order_id: uuid
     await get_order(session, shop_id, order_id)
     params: dict[str, Any] = {"s": shop_id, "o": order_id, "limit": limit + 1}
     where = "shop_id = :s AND order_id = :o"
-    key = decode_cursor(cursor, 2)
-    if key is not None:
-        try:
-            params["c_at"], params["c_id"] = cursor_time(key[0]), uuid.UUID(key[1])
-        except (TypeError, ValueError) as exc:
-            raise invalid_cursor() from exc
+    after = decode_cursor(cursor, (datetime, uuid.UUID))
+    if after is not None:
+        params["c_at"], params["c_id"] = after
         where += " AND (created_at, id) > (:c_at, :c_id)"
     rows = (await session.execute(text(
         f"SELECT {_COLUMNS} FROM refunds WHERE {where} ORDER BY created_at, id LIMIT :limit"),
         params)).all()
-    items = rows[:limit]
-    next_cursor = (encode_cursor([items[-1].created_at.isoformat(), str(items[-1].id)])
-                   if len(rows) > limit else None)
-    return Page(items=items, next_cursor=next_cursor)
+    return page_of(rows, limit, lambda row: [row.created_at, row.id])
 
 
 # -- the store's answer ------------------------------------------------------------------

@@ -7,6 +7,7 @@ foreign key inside the shop); the conversation must be with the order's customer
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -18,9 +19,8 @@ from api.domain.after_sales.enums import CaseStatus
 from api.domain.after_sales.schemas import CaseIn, CasePatch
 from api.domain.audit.context import AuditContext
 from api.domain.audit.services import record
-from api.domain.desk_common.paging import cursor_time
 from api.domain.orders.services import get_order
-from api.pagination import Page, decode_cursor, encode_cursor, invalid_cursor
+from api.pagination import Page, decode_cursor, page_of
 
 __all__ = ["create_case", "get_case", "list_cases", "resolve_case", "update_case"]
 
@@ -125,17 +125,11 @@ async def list_cases(session: AsyncSession, shop_id: uuid.UUID, *, limit: int,
     if order_id is not None:
         where.append("order_id = :order_id")
         params["order_id"] = order_id
-    key = decode_cursor(cursor, 2)
-    if key is not None:
-        try:
-            params["c_at"], params["c_id"] = cursor_time(key[0]), uuid.UUID(key[1])
-        except (TypeError, ValueError) as exc:
-            raise invalid_cursor() from exc
+    after = decode_cursor(cursor, (datetime, uuid.UUID))
+    if after is not None:
+        params["c_at"], params["c_id"] = after
         where.append("(created_at, id) < (:c_at, :c_id)")
     rows = (await session.execute(text(
         f"SELECT {_COLUMNS} FROM after_sales_cases WHERE {' AND '.join(where)} "
         "ORDER BY created_at DESC, id DESC LIMIT :limit"), params)).all()
-    items = rows[:limit]
-    next_cursor = (encode_cursor([items[-1].created_at.isoformat(), str(items[-1].id)])
-                   if len(rows) > limit else None)
-    return Page(items=items, next_cursor=next_cursor)
+    return page_of(rows, limit, lambda row: [row.created_at, row.id])

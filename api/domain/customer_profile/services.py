@@ -7,14 +7,14 @@ the desk's side on top of it without changing it.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.customer_profile import errors
-from api.domain.desk_common.paging import cursor_time
-from api.pagination import Page, decode_cursor, encode_cursor, invalid_cursor
+from api.pagination import Page, decode_cursor, encode_cursor
 
 __all__ = ["BALANCE_SQL", "customer_conversations", "ensure_customer", "get_profile",
            "keyset", "list_customers"]
@@ -29,13 +29,10 @@ _SUMMARY = (f"c.id, c.display_name, p.level_id, {BALANCE_SQL} AS points_balance,
 
 def keyset(cursor: str | None, params: dict[str, Any]) -> bool:
     """Decode a (timestamp, id) cursor into ``params`` (c_at, c_id); whether there was one."""
-    key = decode_cursor(cursor, 2)
+    key = decode_cursor(cursor, (datetime, uuid.UUID))
     if key is None:
         return False
-    try:
-        params["c_at"], params["c_id"] = cursor_time(key[0]), uuid.UUID(key[1])
-    except (TypeError, ValueError) as exc:
-        raise invalid_cursor() from exc
+    params["c_at"], params["c_id"] = key
     return True
 
 

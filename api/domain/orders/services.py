@@ -17,11 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.audit.context import AuditContext
 from api.domain.audit.services import record
-from api.domain.desk_common.paging import cursor_time
 from api.domain.orders import errors
 from api.domain.orders.enums import OrderView
 from api.domain.orders.schemas import OrderUpsert
-from api.pagination import Page, decode_cursor, encode_cursor, invalid_cursor
+from api.pagination import Page, decode_cursor, page_of
 
 __all__ = ["COLUMNS", "OrderFilter", "get_order", "list_orders", "overview", "set_note",
            "set_star", "upsert_order"]
@@ -116,20 +115,14 @@ async def list_orders(session: AsyncSession, shop_id: uuid.UUID, flt: OrderFilte
             name = f"p{len(params)}"
             where.append(f"{column} {op} :{name}")
             params[name] = value
-    key = decode_cursor(cursor, 2)
-    if key is not None:
-        try:
-            params["c_at"], params["c_id"] = cursor_time(key[0]), uuid.UUID(key[1])
-        except (TypeError, ValueError) as exc:
-            raise invalid_cursor() from exc
+    after = decode_cursor(cursor, (datetime, uuid.UUID))
+    if after is not None:
+        params["c_at"], params["c_id"] = after
         where.append("(placed_at, id) < (:c_at, :c_id)")
     rows = (await session.execute(text(
         f"SELECT {COLUMNS} FROM orders WHERE {' AND '.join(where)} "
         "ORDER BY placed_at DESC, id DESC LIMIT :limit"), params)).all()
-    items = rows[:limit]
-    next_cursor = (encode_cursor([items[-1].placed_at.isoformat(), str(items[-1].id)])
-                   if len(rows) > limit else None)
-    return Page(items=items, next_cursor=next_cursor)
+    return page_of(rows, limit, lambda row: [row.placed_at, row.id])
 
 
 async def overview(session: AsyncSession, shop_id: uuid.UUID) -> dict[str, Any]:

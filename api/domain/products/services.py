@@ -9,6 +9,7 @@ overwritten by the store's next push. The desk's copy changes when the store con
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -17,14 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.audit.context import AuditContext
 from api.domain.audit.services import record
-from api.domain.desk_common.paging import cursor_time
 from api.domain.products import errors
 from api.domain.products.schemas import ProductPatch, ProductUpsert
 from api.domain.store_actions import services as actions
 from api.domain.store_actions.enums import ActionKind, ActionStatus
 from api.domain.store_actions.errors import in_flight
 from api.domain.store_actions.services import StoreAction
-from api.pagination import Page, decode_cursor, encode_cursor, invalid_cursor
+from api.pagination import Page, decode_cursor, page_of
 
 __all__ = ["edit", "get_product", "list_products", "set_published", "upsert_product"]
 
@@ -87,21 +87,15 @@ async def list_products(session: AsyncSession, shop_id: uuid.UUID, *, limit: int
         where.append("EXISTS (SELECT 1 FROM product_group_items i WHERE i.shop_id = :s "
                      "AND i.group_id = :g AND i.product_id = p.id)")
         params["g"] = group_id
-    key = decode_cursor(cursor, 2)
-    if key is not None:
-        try:
-            params["c_at"], params["c_id"] = cursor_time(key[0]), uuid.UUID(key[1])
-        except (TypeError, ValueError) as exc:
-            raise invalid_cursor() from exc
+    after = decode_cursor(cursor, (datetime, uuid.UUID))
+    if after is not None:
+        params["c_at"], params["c_id"] = after
         where.append("(p.created_at, p.id) > (:c_at, :c_id)")
     cols = ", ".join(f"p.{c.strip()}" for c in COLUMNS.split(","))
     rows = (await session.execute(text(
         f"SELECT {cols} FROM products p WHERE {' AND '.join(where)} "
         "ORDER BY p.created_at, p.id LIMIT :limit"), params)).all()
-    items = rows[:limit]
-    next_cursor = (encode_cursor([items[-1].created_at.isoformat(), str(items[-1].id)])
-                   if len(rows) > limit else None)
-    return Page(items=items, next_cursor=next_cursor)
+    return page_of(rows, limit, lambda row: [row.created_at, row.id])
 
 
 async def _ask(session: AsyncSession, shop_id: uuid.UUID, product: Any, kind: ActionKind,

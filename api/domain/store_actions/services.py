@@ -27,11 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.audit.context import AuditContext
 from api.domain.audit.services import record
-from api.domain.desk_common.paging import cursor_time
 from api.domain.events.outbox import emit
 from api.domain.store_actions import errors
 from api.domain.store_actions.enums import ActionStatus, Outcome
-from api.pagination import Page, decode_cursor, encode_cursor, invalid_cursor
+from api.pagination import Page, decode_cursor, page_of
 
 __all__ = ["EVENT_PERMISSION", "StoreAction", "confirm_action", "find_by_key", "get_action",
            "in_flight_of", "list_actions", "on_applied", "on_failed", "request_action"]
@@ -247,7 +246,7 @@ async def list_actions(session: AsyncSession, shop_id: uuid.UUID, *, limit: int,
                        target_type: str | None = None, target_id: uuid.UUID | None = None
                        ) -> Page[StoreAction]:
     """Newest first; the cursor carries (created_at, id)."""
-    key = decode_cursor(cursor, 2)
+    after = decode_cursor(cursor, (datetime, uuid.UUID))
     where, params = ["shop_id = :shop_id"], {"shop_id": shop_id, "limit": limit + 1}
     if status is not None:
         where.append("status = :status")
@@ -258,16 +257,11 @@ async def list_actions(session: AsyncSession, shop_id: uuid.UUID, *, limit: int,
     if target_id is not None:
         where.append("target_id = :tid")
         params["tid"] = target_id
-    if key is not None:
-        try:
-            params["c_at"], params["c_id"] = cursor_time(key[0]), uuid.UUID(key[1])
-        except (TypeError, ValueError) as exc:
-            raise invalid_cursor() from exc
+    if after is not None:
+        params["c_at"], params["c_id"] = after
         where.append("(created_at, id) < (:c_at, :c_id)")
     rows = (await session.execute(text(
         f"SELECT {_COLUMNS} FROM store_actions WHERE {' AND '.join(where)} "
         f"ORDER BY created_at DESC, id DESC LIMIT :limit"), params)).all()
-    items = [_row(r) for r in rows[:limit]]
-    next_cursor = (encode_cursor([items[-1].created_at.isoformat(), str(items[-1].id)])
-                   if len(rows) > limit else None)
-    return Page(items=items, next_cursor=next_cursor)
+    page = page_of(rows, limit, lambda row: [row.created_at, row.id])
+    return Page(items=[_row(r) for r in page.items], next_cursor=page.next_cursor)
