@@ -3,16 +3,20 @@
 One scratch database (``bench._db``), one shop with its founder (``bench.throughput.seed``).
 Two servers, each its own uvicorn process with one worker on 127.0.0.1:
 
-  (a) ``bench.ingest:create_bare_app``: Litestar + asyncpg as the API role doing the same
-      writes per message in one transaction: shop binding, duplicate check, identity upsert,
-      the conversation's row lock (or its creation), the message INSERT, the conversation's
-      counters, one event in the shop's log (+ NOTIFY) and one audit entry;
+  (a) ``bench.ingest:create_bare_app``: Litestar + asyncpg as the API role running the same
+      SQL as (b), statement for statement and round trip for round trip (the texts come from
+      the modules that run them): the rate-limit hit, then one transaction with the shop
+      binding, the identity, the conversation's row lock, the message INSERT, the SLA cycle
+      and clock locks, the conversation's counters, the auto-reply decision, the assignment
+      mode, and the event with its audit entry and NOTIFY;
   (b) ``shopdesk serve`` (production settings), an integration key with
       ``messages:ingest``, and ``--rules`` keyword auto-reply rules active (none matches the
       bench text, so every message runs the rule lookup and stores one message).
 
-A closed-loop load generator in a separate process posts unique messages (unique
-``channel_message_id``) from ``--customers`` customers; each connection writes to its own
+Before anything is measured every customer's conversation is opened through (b), so both
+measure the steady state, a message into an open conversation (an FRT clock running), on
+the same rows. A closed-loop load generator in a separate process posts unique messages
+(unique ``channel_message_id``) from ``--customers`` customers; each connection writes to its own
 customers, so conversations do not queue on one row lock, while all share the one shop's
 event and audit chains (as a busy shop does). After each run the stored message count is
 checked against the 200 answers. Prints messages/s, p50, p99 and the ratio b/a.
@@ -43,6 +47,16 @@ import httpx
 from litestar import Litestar, get, post
 from litestar.datastructures import State
 
+from api.db.raw import Sql
+from api.domain.audit.context import AuditContext
+from api.domain.audit.services import entry_params
+from api.domain.auto_replies import engine as auto_reply_engine
+from api.domain.auto_replies.content import normalize
+from api.domain.conversations import assignment, inbound, messages
+from api.domain.customers import services as customers
+from api.domain.events import outbox
+from api.domain.rate_limits import guard as rate_limits
+from api.domain.sla import clocks, subscriptions
 from bench._db import BenchDatabase, scratch_database
 from bench.loadgen import percentile
 from bench.throughput import (
@@ -63,67 +77,73 @@ ROOT = Path(__file__).resolve().parents[1]
 TEXT = "请问这件衬衫有M码吗? do you ship to Hangzhou?"
 
 # -- (a) the baseline ------------------------------------------------------------------------
+# The same statements ShopDesk runs for a message into an open conversation, in the same
+# order and round trips, taken from the modules that run them (so the two cannot drift):
+# the rate-limit hit on an autocommit connection of its own, then one transaction: shop
+# binding, identity, the conversation's row lock, the message, the SLA cycle and clock locks,
+# the conversation's counters, the auto-reply decision, the assignment mode, and the event
+# with its audit entry (+ NOTIFY) in one statement. What it leaves out is everything that is
+# not SQL: authentication, the permission guard, validation, signals, the unit of work.
 
-_SQL = {
-    "bind": "SELECT set_config('app.shop_id', $1, true)",
-    "done": "SELECT id FROM messages WHERE shop_id = $1 AND channel = $2 AND channel_message_id = $3",
-    "find": "SELECT customer_id FROM customer_identities WHERE shop_id = $1 AND channel = $2 "
-            "AND external_id = $3",
-    "create": "WITH i AS (INSERT INTO customer_identities (shop_id, channel, external_id, "
-              "customer_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING customer_id), "
-              "c AS (INSERT INTO customers (shop_id, id) SELECT $1, customer_id FROM i RETURNING id) "
-              "SELECT id FROM c",
-    "latest": "SELECT id, last_message_seq, cycle FROM conversations WHERE shop_id = $1 "
-              "AND customer_id = $2 AND channel = $3 ORDER BY created_at DESC, id DESC LIMIT 1 "
-              "FOR UPDATE",
-    "open": "INSERT INTO conversations (shop_id, id, customer_id, channel) VALUES ($1, $2, $3, $4) "
-            "RETURNING id, last_message_seq, cycle",
-    "message": "INSERT INTO messages (shop_id, id, conversation_id, seq, cycle, channel, "
-               "author_kind, body, attachments, channel_message_id, created_at) VALUES "
-               "($1, $2, $3, $4, $5, $6, 'customer', $7, '[]', $8, clock_timestamp()) "
-               "ON CONFLICT (shop_id, channel, channel_message_id) WHERE channel_message_id "
-               "IS NOT NULL DO NOTHING RETURNING created_at",
-    "after": "UPDATE conversations SET last_message_seq = $3, last_customer_message_at = $4, "
-             "waiting_since = coalesce(waiting_since, $4), updated_at = $4 "
-             "WHERE shop_id = $1 AND id = $2",
-    "seq": "INSERT INTO shop_event_counters AS c (shop_id, last_seq) VALUES ($1, 1) ON CONFLICT "
-           "(shop_id) DO UPDATE SET last_seq = c.last_seq + 1 RETURNING c.last_seq",
-    "event": "INSERT INTO events (shop_id, seq, id, type, permission, data) VALUES "
-             "($1, $2, $3, 'message.created', 'cs:workspace', $4::jsonb)",
-    "notify": "SELECT pg_notify('shopdesk_events', $1)",
-    "audit": "INSERT INTO audit_log (shop_id, seq, actor_id, client, action, outcome, target, "
-             "details, prev_hash, hash) VALUES ($1, 0, $2, 'integration_key', 'message.inbound', "
-             "'success', $3, $4::jsonb, '', '')",
-}
+_BIND = "SELECT set_config('app.shop_id', $1, true)"
+_LOCK_CLOCKS = clocks.lock_clocks_sql(True, True)
+
+
+def _args(statement: Sql, **params: Any) -> list[Any]:
+    return [params[name] for name in statement.names]
+
+
+async def _fetchrow(conn: asyncpg.Connection, statement: Sql, **params: Any) -> Any:
+    return await conn.fetchrow(statement.sql, *_args(statement, **params))
 
 
 @post("/shops/{shop_id:uuid}/messages/inbound", status_code=200)
 async def bare_inbound(shop_id: uuid.UUID, data: dict[str, Any], state: State) -> dict[str, Any]:
-    pool: asyncpg.Pool = state.pool
     channel, external, cmid = data["channel"], data["customer_external_id"], data["channel_message_id"]
-    async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(_SQL["bind"], str(shop_id))
-        if (done := await conn.fetchval(_SQL["done"], shop_id, channel, cmid)) is not None:
-            return {"message_id": str(done)}
-        customer = await conn.fetchval(_SQL["find"], shop_id, channel, external)
-        if customer is None:
-            customer = (await conn.fetchval(_SQL["create"], shop_id, channel, external, uuid.uuid4())
-                        or await conn.fetchval(_SQL["find"], shop_id, channel, external))
-        conv = await conn.fetchrow(_SQL["latest"], shop_id, customer, channel)
-        if conv is None:
-            conv = await conn.fetchrow(_SQL["open"], shop_id, uuid.uuid4(), customer, channel)
+    body = data.get("text", "")
+    async with state.limits_pool.acquire() as conn:
+        hits = await conn.fetch(rate_limits._HIT, shop_id, state.key_id, 60, 1_000_000, 1_000_000)
+    if any(r["hits"] > r["max_hits"] for r in hits):
+        raise RuntimeError("rate limited")
+    async with state.pool.acquire() as conn, conn.transaction():
+        await conn.execute(_BIND, str(shop_id))
+        customer = await _fetchrow(conn, customers._FIND, shop_id=shop_id, channel=channel,
+                                   external_id=external)
+        conv = await _fetchrow(conn, inbound._LATEST, shop_id=shop_id, customer_id=customer["id"],
+                               channel=channel)
+        if conv is None or conv["status"] == "resolved":
+            raise RuntimeError("the bench primes every conversation before it measures")
         message_id = uuid.uuid4()
-        seq = conv["last_message_seq"] + 1
-        at = await conn.fetchval(_SQL["message"], shop_id, message_id, conv["id"], seq,
-                                 conv["cycle"], channel, data.get("text", ""), cmid)
-        await conn.execute(_SQL["after"], shop_id, conv["id"], seq, at)
-        event_seq = await conn.fetchval(_SQL["seq"], shop_id)
-        await conn.execute(_SQL["event"], shop_id, event_seq, uuid.uuid4(), json.dumps(
-            {"conversation_id": str(conv["id"]), "message_id": str(message_id), "seq": seq}))
-        await conn.execute(_SQL["notify"], f"{shop_id}:{event_seq}")
-        await conn.execute(_SQL["audit"], shop_id, state.key_id, str(message_id),
-                           json.dumps({"conversation_id": str(conv["id"]), "channel": channel}))
-    return {"message_id": str(message_id), "conversation_id": str(conv["id"]), "seq": seq}
+        row = await _fetchrow(conn, messages._INSERT, shop_id=shop_id, id=message_id,
+                              conversation_id=conv["id"], seq=conv["last_message_seq"] + 1,
+                              cycle=conv["cycle"], channel=channel, author_kind="customer",
+                              visibility="public", author_id=None, body=body,
+                              attachments="[]", channel_message_id=cmid)
+        await _fetchrow(conn, subscriptions._LOCK_CYCLE, shop_id=shop_id, cid=conv["id"],
+                        cycle=conv["cycle"])
+        await conn.fetch(_LOCK_CLOCKS.sql, *_args(
+            _LOCK_CLOCKS, shop_id=shop_id, cid=conv["id"], states=["running", "paused"],
+            cycle=conv["cycle"], metrics=["frt", "nrt"]))
+        conv = await _fetchrow(conn, inbound._AFTER_CUSTOMER, shop_id=shop_id, id=conv["id"],
+                               seq=row["seq"], at=row["created_at"])
+        await _fetchrow(conn, auto_reply_engine._DECIDE, shop_id=shop_id, norm=normalize(body),
+                        conversation_id=conv["id"], customer_id=customer["id"])
+        await _fetchrow(conn, assignment._MODE, shop_id=shop_id)
+        audit = entry_params(AuditContext(state.actor, "integration_key", "127.0.0.1", None),
+                             shop_id=shop_id, action="message.inbound", target=str(message_id),
+                             details={"conversation_id": str(conv["id"]), "channel": channel,
+                                      "channel_message_id": cmid})
+        event = {"conversation_id": str(conv["id"]), "message_id": str(message_id),
+                 "seq": row["seq"], "author_kind": "customer", "visibility": "public",
+                 "author_id": None, "channel": channel, "body": body, "attachments": [],
+                 "created_at": row["created_at"].isoformat()}
+        await _fetchrow(conn, outbox._EMIT_AUDITED, **audit, shop_id=shop_id, id=uuid.uuid4(),
+                        type="message.created", permission="cs:workspace", subject=None,
+                        data=json.dumps(event, separators=(",", ":")),
+                        channel=outbox.EVENTS_CHANNEL, prefix=f"{shop_id}:")
+    return {"message_id": str(message_id), "conversation_id": str(conv["id"]),
+            "customer_id": str(customer["id"]), "seq": row["seq"], "cycle": conv["cycle"],
+            "created_at": row["created_at"].isoformat()}
 
 
 @get("/ready")
@@ -131,19 +151,33 @@ async def ready() -> dict[str, bool]:
     return {"ready": True}
 
 
+async def _no_reset(conn: asyncpg.Connection) -> None:
+    """Like SQLAlchemy's pool (ShopDesk's unit of work): no reset query on release."""
+
+
 def create_bare_app() -> Litestar:
     dsn = os.environ["BENCH_APP_DSN"]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
-        app.state.pool = await asyncpg.create_pool(dsn, min_size=10, max_size=20)
+        # The same codecs as ShopDesk's connections: jsonb parameters are JSON text.
+        app.state.pool = await asyncpg.create_pool(dsn, min_size=10, max_size=20,
+                                                   reset=_no_reset, init=_jsonb_as_text)
+        app.state.limits_pool = await asyncpg.create_pool(dsn, min_size=2, max_size=20)
         app.state.key_id = uuid.uuid4()
+        app.state.actor = str(app.state.key_id)
         try:
             yield
         finally:
             await app.state.pool.close()
+            await app.state.limits_pool.close()
 
     return Litestar(route_handlers=[bare_inbound, ready], lifespan=[lifespan], debug=False)
+
+
+async def _jsonb_as_text(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec("jsonb", schema="pg_catalog", format="text",
+                              encoder=str, decoder=json.loads)
 
 
 # -- the load generator (its own process) ----------------------------------------------------
@@ -232,6 +266,25 @@ def _prepare_shopdesk(base: str, seeded: Seeded, rules: int) -> str:
     return f"Bearer {key.json()['token']}"
 
 
+async def _prime(url: str, auth: str, args: argparse.Namespace) -> None:
+    """Open every customer's conversation through ShopDesk before anything is measured.
+
+    Both targets then measure the same thing, a message into an open conversation, against
+    the same rows: the conversation ShopDesk opened, its SLA cycle and its running clock.
+    """
+    per_worker = max(1, args.customers // args.concurrency)
+    gate = asyncio.Semaphore(args.concurrency)
+    async with httpx.AsyncClient(headers={"Authorization": auth}, timeout=30) as client:
+        async def one(worker: int, customer: int) -> None:
+            async with gate:
+                answer = await client.post(url, json={
+                    "channel": "web", "text": TEXT, "customer_external_id": f"w{worker}-c{customer}",
+                    "channel_message_id": f"prime-{worker}-{customer}"})
+                answer.raise_for_status()
+        await asyncio.gather(*(one(w, c) for w in range(args.concurrency)
+                               for c in range(per_worker)))
+
+
 def run(db: BenchDatabase, seeded: Seeded, args: argparse.Namespace, work: Path,
         loop: asyncio.AbstractEventLoop) -> int:
     path = f"/shops/{seeded.shop_id}/messages/inbound"
@@ -258,6 +311,7 @@ def run(db: BenchDatabase, seeded: Seeded, args: argparse.Namespace, work: Path,
         auth = _prepare_shopdesk(f"http://127.0.0.1:{sd_port}", seeded, args.rules)
         targets.append({"label": f"(b) ShopDesk inbound, {args.rules} rules", "port": sd_port,
                         "path": f"/api/v1{path}", "auth": auth, "pid": sd.pid, "runs": []})
+        loop.run_until_complete(_prime(f"http://127.0.0.1:{sd_port}/api/v1{path}", auth, args))
         for _ in range(args.rounds):
             for t in targets:
                 before = loop.run_until_complete(_messages(db, seeded.shop_id))

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db.raw import Sql
 from api.db.shop_context import FIRM_SCOPE, bind_shop, bound_to
 from api.domain.audit.context import AuditContext
 from api.domain.audit.models import AuditEntry
@@ -27,7 +28,7 @@ INSERT_SQL = (
     ":audit_client, :audit_ip, :audit_request_id, :audit_action, :audit_outcome, "
     ":audit_target, CAST(:audit_details AS jsonb), '', '')"
 )
-_INSERT = text(INSERT_SQL)
+_INSERT = Sql(INSERT_SQL)
 
 
 async def record(
@@ -44,8 +45,8 @@ async def record(
 
     The caller's transaction must be bound to ``shop_id`` (RLS checks it on insert).
     """
-    await session.execute(_INSERT, entry_params(ctx, shop_id=shop_id, action=action,
-                                                outcome=outcome, target=target, details=details))
+    await _INSERT.run(session, entry_params(ctx, shop_id=shop_id, action=action,
+                                            outcome=outcome, target=target, details=details))
 
 
 def entry_params(ctx: AuditContext, *, shop_id: uuid.UUID, action: str,

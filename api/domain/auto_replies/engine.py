@@ -22,9 +22,9 @@ from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from api.db.raw import Sql
 from api.domain.auto_replies.content import normalize, to_message
 from api.domain.auto_replies.decision import HostingPolicy, Window, hosting_due
 
@@ -42,7 +42,7 @@ class AutomaticReply:
 # One round trip for both questions, always one row: the matching rule (highest priority
 # first, then the oldest: the same text always picks the same rule; none for an empty
 # normalized text) and, only when no rule matches, the shop's enabled hosting settings.
-_DECIDE = sql("""
+_DECIDE = Sql("""
 SELECT r.id AS rule_id, r.content AS rule_content, h.hosting, h.content, h.windows,
        h.weekdays, h.wait_minutes, h.throttle_minutes, h.timezone, h.waiting_since,
        h.last_replied_at
@@ -66,7 +66,7 @@ SELECT r.id AS rule_id, r.content AS rule_content, h.hosting, h.content, h.windo
      WHERE hs.shop_id = :shop_id AND hs.enabled) h ON r.id IS NULL
 """)
 # Claims the throttle slot: inserts, or moves last_replied_at only if M minutes have passed.
-_CLAIM = sql("""
+_CLAIM = Sql("""
 INSERT INTO hosting_replies AS r (shop_id, customer_id, last_replied_at)
 VALUES (:shop_id, :customer_id, :now)
 ON CONFLICT (shop_id, customer_id) DO UPDATE SET last_replied_at = EXCLUDED.last_replied_at
@@ -95,9 +95,9 @@ async def automatic_reply(session: AsyncSession | AsyncConnection, shop_id: uuid
     ``channel`` is accepted for rules that may later differ per channel; today every rule
     applies to every channel.
     """
-    row = (await session.execute(_DECIDE, {
+    row = await _DECIDE.one(session, {
         "shop_id": shop_id, "norm": normalize(text), "conversation_id": conversation_id,
-        "customer_id": customer_id})).one()
+        "customer_id": customer_id})
     if row.rule_id is not None:
         body, attachments = to_message(row.rule_content)
         return AutomaticReply(body, attachments, row.rule_id, "keyword")
@@ -108,8 +108,8 @@ async def automatic_reply(session: AsyncSession | AsyncConnection, shop_id: uuid
     if not hosting_due(policy, now=now, tz=_zone(row.timezone), waiting_since=row.waiting_since,
                        last_replied_at=row.last_replied_at):
         return None
-    claimed = (await session.execute(_CLAIM, {"shop_id": shop_id, "customer_id": customer_id,
-                                              "now": now, "throttle": row.throttle_minutes})).first()
+    claimed = await _CLAIM.first(session, {"shop_id": shop_id, "customer_id": customer_id,
+                                              "now": now, "throttle": row.throttle_minutes})
     if claimed is None:
         return None  # a concurrent message of this customer got the hosting reply
     body, attachments = to_message(row.content)

@@ -12,9 +12,9 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db.raw import Sql
 from api.domain.audit import services as audit
 from api.domain.audit.context import AuditContext
 from api.domain.conversations import errors
@@ -42,64 +42,67 @@ from api.signals import publish
 __all__ = ["auto_assign", "claim", "on_presence_changed", "read_settings", "transfer",
            "update_settings"]
 
-_SETTINGS = text("SELECT assignment_mode, agent_capacity, last_assignee_id "
+_SETTINGS = Sql("SELECT assignment_mode, agent_capacity, last_assignee_id "
                  "FROM shop_workspace_settings WHERE shop_id = :shop_id")
-_ENSURE_SETTINGS = text("INSERT INTO shop_workspace_settings (shop_id) VALUES (:shop_id) "
+_ENSURE_SETTINGS = Sql("INSERT INTO shop_workspace_settings (shop_id) VALUES (:shop_id) "
                         "ON CONFLICT (shop_id) DO NOTHING")
-_MODE = text("SELECT assignment_mode FROM shop_workspace_settings WHERE shop_id = :shop_id")
-_LOCK_SETTINGS = text("SELECT assignment_mode, agent_capacity, last_assignee_id "
+_MODE = Sql("SELECT assignment_mode FROM shop_workspace_settings WHERE shop_id = :shop_id")
+_LOCK_SETTINGS = Sql("SELECT assignment_mode, agent_capacity, last_assignee_id "
                       "FROM shop_workspace_settings WHERE shop_id = :shop_id FOR UPDATE")
-_CLAIM = text(
+_CLAIM = Sql(
     "UPDATE conversations SET assignee_id = :user_id, assigned_at = now(), updated_at = now() "
     "WHERE shop_id = :shop_id AND id = :id AND assignee_id IS NULL AND status <> 'resolved' "
     f"RETURNING {COLUMNS}")
-_STATUS_OF = text("SELECT status FROM conversations WHERE shop_id = :shop_id AND id = :id")
-_ASSIGN = text(
+_STATUS_OF = Sql("SELECT status FROM conversations WHERE shop_id = :shop_id AND id = :id")
+_ASSIGN = Sql(
     "UPDATE conversations SET assignee_id = :user_id, assigned_at = now(), updated_at = now() "
     f"WHERE shop_id = :shop_id AND id = :id RETURNING {COLUMNS}")
 # Online (not busy) workspace staff under capacity, with their open conversation counts.
-_CANDIDATES = text(
+_CANDIDATES = Sql(
     "SELECT m.user_id, (SELECT count(*) FROM conversations c WHERE c.shop_id = m.shop_id "
     "  AND c.assignee_id = m.user_id AND c.status <> 'resolved') AS open_count "
     "FROM shop_members m JOIN staff_presence p ON p.shop_id = m.shop_id AND p.user_id = m.user_id "
     "WHERE m.shop_id = :shop_id AND m.status = 'active' AND m.role = ANY(:roles) "
     f"AND {EFFECTIVE} = 'online' ORDER BY m.user_id")
-_REMEMBER = text("UPDATE shop_workspace_settings SET last_assignee_id = :user_id "
+_REMEMBER = Sql("UPDATE shop_workspace_settings SET last_assignee_id = :user_id "
                  "WHERE shop_id = :shop_id")
 # The waiting queue, oldest first, skipping conversations another change holds right now
 # (an inbound message to it is assigning it already: never wait on it while holding the
 # settings lock, which that change wants next).
-_WAITING = text(
+_WAITING = Sql(
     f"SELECT {COLUMNS} FROM conversations WHERE shop_id = :shop_id AND assignee_id IS NULL "
     "AND status <> 'resolved' ORDER BY cycle_started_at, id LIMIT :limit FOR UPDATE SKIP LOCKED")
-_OPEN_COUNT = text("SELECT count(*) FROM conversations WHERE shop_id = :shop_id "
+_OPEN_COUNT = Sql("SELECT count(*) FROM conversations WHERE shop_id = :shop_id "
                    "AND assignee_id = :user_id AND status <> 'resolved'")
-_IS_STAFF = text("SELECT 1 FROM shop_members WHERE shop_id = :shop_id AND user_id = :user_id "
+_IS_STAFF = Sql("SELECT 1 FROM shop_members WHERE shop_id = :shop_id AND user_id = :user_id "
                  "AND status = 'active' AND role = ANY(:roles)")
-_TRANSFER = text(
+_TRANSFER = Sql(
     "INSERT INTO conversation_transfers (shop_id, id, conversation_id, from_user_id, to_user_id, "
     "actor_id, reason) VALUES (:shop_id, :id, :conversation_id, :from_user_id, :to_user_id, "
     ":actor_id, :reason)")
 
 
 async def read_settings(session: AsyncSession, shop_id: uuid.UUID) -> WorkspaceSettingsRead:
-    row = (await session.execute(_SETTINGS, {"shop_id": shop_id})).first()
+    row = await _SETTINGS.first(session, {"shop_id": shop_id})
     if row is None:
         return WorkspaceSettingsRead(assignment_mode=AssignmentMode.OFF, agent_capacity=5)
     return WorkspaceSettingsRead(assignment_mode=AssignmentMode(row.assignment_mode),
                                  agent_capacity=row.agent_capacity)
 
 
+_UPDATE_SETTINGS = Sql(
+    "UPDATE shop_workspace_settings SET assignment_mode = :mode, agent_capacity = :capacity, "
+    "updated_at = now() WHERE shop_id = :shop_id")
+
+
 async def update_settings(session: AsyncSession, shop_id: uuid.UUID, data: WorkspaceSettingsIn,
                           ctx: AuditContext) -> WorkspaceSettingsRead:
-    await session.execute(_ENSURE_SETTINGS, {"shop_id": shop_id})
-    before = (await session.execute(_LOCK_SETTINGS, {"shop_id": shop_id})).one()
+    await _ENSURE_SETTINGS.run(session, {"shop_id": shop_id})
+    before = await _LOCK_SETTINGS.one(session, {"shop_id": shop_id})
     mode = data.assignment_mode or AssignmentMode(before.assignment_mode)
     capacity = data.agent_capacity or before.agent_capacity
-    await session.execute(text(
-        "UPDATE shop_workspace_settings SET assignment_mode = :mode, agent_capacity = :capacity, "
-        "updated_at = now() WHERE shop_id = :shop_id"),
-        {"shop_id": shop_id, "mode": mode.value, "capacity": capacity})
+    await _UPDATE_SETTINGS.run(session, {"shop_id": shop_id, "mode": mode.value,
+        "capacity": capacity})
     await audit.record(session, ctx, shop_id=shop_id, action="workspace.settings_changed",
                        details={"assignment_mode": mode.value, "agent_capacity": capacity})
     return WorkspaceSettingsRead(assignment_mode=mode, agent_capacity=capacity)
@@ -126,14 +129,14 @@ async def auto_assign(session: AsyncSession, ann: Announcements, row: Any, live_
     """Hand a waiting conversation (locked by the caller) to an online agent under capacity."""
     # A plain read first: with assignment off (the usual case) no inbound message takes the
     # shop-wide settings row lock, which would serialise the shop's whole ingestion.
-    settings = (await session.execute(_MODE, {"shop_id": ann.shop_id})).first()
+    settings = await _MODE.first(session, {"shop_id": ann.shop_id})
     if settings is None or settings.assignment_mode == AssignmentMode.OFF:
         return None
-    settings = (await session.execute(_LOCK_SETTINGS, {"shop_id": ann.shop_id})).first()
+    settings = await _LOCK_SETTINGS.first(session, {"shop_id": ann.shop_id})
     if settings is None or settings.assignment_mode == AssignmentMode.OFF:
         return None  # switched off meanwhile
-    candidates = [c for c in (await session.execute(_CANDIDATES, {
-        "shop_id": ann.shop_id, "roles": WORKSPACE_ROLES, "live_ttl": live_ttl})).all()
+    candidates = [c for c in await _CANDIDATES.all(session, {
+        "shop_id": ann.shop_id, "roles": WORKSPACE_ROLES, "live_ttl": live_ttl})
         if c.open_count < settings.agent_capacity]
     if not candidates:
         return None
@@ -143,9 +146,9 @@ async def auto_assign(session: AsyncSession, ann: Announcements, row: Any, live_
         last = settings.last_assignee_id
         later = [c.user_id for c in candidates if last is None or c.user_id > last]
         chosen = later[0] if later else candidates[0].user_id
-    await session.execute(_REMEMBER, {"shop_id": ann.shop_id, "user_id": chosen})
-    assigned = (await session.execute(_ASSIGN, {"shop_id": ann.shop_id, "id": row.id,
-                                                "user_id": chosen})).one()
+    await _REMEMBER.run(session, {"shop_id": ann.shop_id, "user_id": chosen})
+    assigned = await _ASSIGN.one(session, {"shop_id": ann.shop_id, "id": row.id,
+                                                "user_id": chosen})
     await _assigned(session, ann, assigned, None, None, "auto")
     return assigned
 
@@ -154,11 +157,11 @@ async def claim(session: AsyncSession, actor: WorkspaceActor, conversation_id: u
                 ) -> ConversationRead:
     """Take a waiting conversation; of concurrent claims exactly one wins."""
     await require_available(session, actor.shop_id, actor.user_id, actor.live_ttl_seconds)
-    row = (await session.execute(_CLAIM, {"shop_id": actor.shop_id, "id": conversation_id,
-                                          "user_id": actor.user_id})).first()
+    row = await _CLAIM.first(session, {"shop_id": actor.shop_id, "id": conversation_id,
+                                          "user_id": actor.user_id})
     if row is None:  # lost a race, or there was nothing to claim: say which
-        current = (await session.execute(_STATUS_OF, {"shop_id": actor.shop_id,
-                                                      "id": conversation_id})).first()
+        current = await _STATUS_OF.first(session, {"shop_id": actor.shop_id,
+                                                      "id": conversation_id})
         if current is None:
             raise errors.not_found()
         if current.status == "resolved":
@@ -184,8 +187,8 @@ async def transfer(session: AsyncSession, actor: WorkspaceActor, conversation_id
         raise errors.supervise_required()
     if data.to_user_id == row.assignee_id:
         raise errors.transfer_to_self()
-    staff = (await session.execute(_IS_STAFF, {"shop_id": actor.shop_id, "user_id": data.to_user_id,
-                                               "roles": WORKSPACE_ROLES})).first()
+    staff = await _IS_STAFF.first(session, {"shop_id": actor.shop_id, "user_id": data.to_user_id,
+                                               "roles": WORKSPACE_ROLES})
     if staff is None:
         raise errors.assignee_not_staff()
     presence = await effective_status(session, actor.shop_id, data.to_user_id,
@@ -193,12 +196,12 @@ async def transfer(session: AsyncSession, actor: WorkspaceActor, conversation_id
     if presence is PresenceStatus.OFFLINE:
         raise errors.assignee_offline()
     transfer_id = uuid.uuid4()
-    await session.execute(_TRANSFER, {
+    await _TRANSFER.run(session, {
         "shop_id": actor.shop_id, "id": transfer_id, "conversation_id": row.id,
         "from_user_id": row.assignee_id, "to_user_id": data.to_user_id,
         "actor_id": actor.user_id, "reason": data.reason})
-    assigned = (await session.execute(_ASSIGN, {"shop_id": actor.shop_id, "id": row.id,
-                                                "user_id": data.to_user_id})).one()
+    assigned = await _ASSIGN.one(session, {"shop_id": actor.shop_id, "id": row.id,
+                                                "user_id": data.to_user_id})
     ann = Announcements(actor.shop_id)
     reason = "transfer" if row.assignee_id == actor.user_id else "supervisor"
     await _assigned(session, ann, assigned, row.assignee_id, actor.user_id, reason)
@@ -221,15 +224,15 @@ async def on_presence_changed(session: AsyncSession, signal: PresenceChanged) ->
 
 
 async def _fill_from_queue(session: AsyncSession, ann: Announcements, user_id: uuid.UUID) -> None:
-    settings = (await session.execute(_LOCK_SETTINGS, {"shop_id": ann.shop_id})).first()
+    settings = await _LOCK_SETTINGS.first(session, {"shop_id": ann.shop_id})
     if settings is None or settings.assignment_mode == AssignmentMode.OFF:
         return
-    room = settings.agent_capacity - (await session.execute(
-        _OPEN_COUNT, {"shop_id": ann.shop_id, "user_id": user_id})).scalar_one()
+    room = settings.agent_capacity - await _OPEN_COUNT.scalar(session, shop_id=ann.shop_id,
+                                                              user_id=user_id)
     if room <= 0:
         return
-    for row in (await session.execute(_WAITING, {"shop_id": ann.shop_id, "limit": room})).all():
-        assigned = (await session.execute(_ASSIGN, {"shop_id": ann.shop_id, "id": row.id,
-                                                    "user_id": user_id})).one()
+    for row in await _WAITING.all(session, {"shop_id": ann.shop_id, "limit": room}):
+        assigned = await _ASSIGN.one(session, {"shop_id": ann.shop_id, "id": row.id,
+                                                    "user_id": user_id})
         await _assigned(session, ann, assigned, None, None, "auto")
-    await session.execute(_REMEMBER, {"shop_id": ann.shop_id, "user_id": user_id})
+    await _REMEMBER.run(session, {"shop_id": ann.shop_id, "user_id": user_id})

@@ -19,9 +19,9 @@ import importlib.util
 import uuid
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db.raw import Sql
 from api.domain.audit import services as audit
 from api.domain.audit.context import AuditContext
 from api.domain.conversations import errors
@@ -39,42 +39,41 @@ from api.signals import publish
 
 __all__ = ["receive"]
 
-_ANSWER = text(
+_ANSWER = Sql(
     "SELECT m.id AS message_id, m.conversation_id, c.customer_id, m.seq, m.cycle, m.created_at "
     "FROM messages m JOIN conversations c ON c.shop_id = m.shop_id AND c.id = m.conversation_id "
     "WHERE m.shop_id = :shop_id AND m.channel = :channel AND m.channel_message_id = :cmid")
-_LATEST = text(
+_LATEST = Sql(
     f"SELECT {COLUMNS} FROM conversations WHERE shop_id = :shop_id AND customer_id = :customer_id "
     "AND channel = :channel ORDER BY created_at DESC, id DESC LIMIT 1 FOR UPDATE")
-_OPEN = text(
+_OPEN = Sql(
     "INSERT INTO conversations (shop_id, id, customer_id, channel) "
     "VALUES (:shop_id, :id, :customer_id, :channel) "
     "ON CONFLICT (shop_id, customer_id, channel) WHERE status <> 'resolved' DO NOTHING "
     f"RETURNING {COLUMNS}")
-_REOPEN = text(
+_REOPEN = Sql(
     "UPDATE conversations SET status = 'open', cycle = cycle + 1, cycle_started_at = now(), "
     "assignee_id = NULL, assigned_at = NULL, resolved_at = NULL, waiting_since = NULL, "
     f"updated_at = now() WHERE shop_id = :shop_id AND id = :id RETURNING {COLUMNS}")
-_AFTER_CUSTOMER = text(
+_AFTER_CUSTOMER = Sql(
     "UPDATE conversations SET last_message_seq = :seq, last_customer_message_at = :at, "
     "waiting_since = coalesce(waiting_since, :at), updated_at = :at, "
     "status = CASE WHEN status = 'pending' THEN 'open' ELSE status END "
     f"WHERE shop_id = :shop_id AND id = :id RETURNING {COLUMNS}")
-_AFTER_AUTOMATIC = text("UPDATE conversations SET last_message_seq = :seq "
+_AFTER_AUTOMATIC = Sql("UPDATE conversations SET last_message_seq = :seq "
                         "WHERE shop_id = :shop_id AND id = :id")
-_CONTACT_SELLER = text("SELECT contact_seller_enabled FROM shops WHERE id = :shop_id")
+_CONTACT_SELLER = Sql("SELECT contact_seller_enabled FROM shops WHERE id = :shop_id")
 _ENGINE = "api.domain.auto_replies.engine"
 
 
 async def _answer(session: AsyncSession, shop_id: uuid.UUID, channel: Channel, cmid: str
                   ) -> InboundAnswer | None:
-    row = (await session.execute(_ANSWER, {"shop_id": shop_id, "channel": channel.value,
-                                           "cmid": cmid})).first()
+    row = await _ANSWER.first(session, shop_id=shop_id, channel=channel.value, cmid=cmid)
     return InboundAnswer(**row._asdict()) if row is not None else None
 
 
 async def _locked_conversation(session: AsyncSession, params: dict[str, Any]) -> Any | None:
-    return (await session.execute(_LATEST, params)).first()
+    return await _LATEST.first(session, params)
 
 
 async def receive(session: AsyncSession, shop_id: uuid.UUID, data: InboundMessage,
@@ -98,11 +97,10 @@ async def receive(session: AsyncSession, shop_id: uuid.UUID, data: InboundMessag
         done = await _answer(session, shop_id, channel, data.channel_message_id)
         if done is not None:
             return done
-        if channel is Channel.WEB and not (await session.execute(
-                _CONTACT_SELLER, {"shop_id": shop_id})).scalar_one():
+        if channel is Channel.WEB and not await _CONTACT_SELLER.scalar(session, shop_id=shop_id):
             raise errors.contact_seller_disabled()
         if conversation is None:
-            conversation = (await session.execute(_OPEN, {**params, "id": uuid.uuid4()})).first()
+            conversation = await _OPEN.first(session, params, id=uuid.uuid4())
             if conversation is not None:
                 started = "opened"
             else:  # a concurrent first message opened it (and has committed): take its lock
@@ -111,8 +109,7 @@ async def receive(session: AsyncSession, shop_id: uuid.UUID, data: InboundMessag
                 if done is not None:
                     return done
         else:
-            conversation = (await session.execute(_REOPEN, {"shop_id": shop_id,
-                                                            "id": conversation.id})).one()
+            conversation = await _REOPEN.one(session, shop_id=shop_id, id=conversation.id)
             started = "reopened"
             await publish(session, ConversationStatusChanged(
                 shop_id=shop_id, conversation_id=conversation.id, cycle=conversation.cycle,
@@ -138,9 +135,8 @@ async def receive(session: AsyncSession, shop_id: uuid.UUID, data: InboundMessag
         raise ApiError.conflict("message.channel_message_id_taken",
                                 "This channel message id was already used for another customer.")
     previous_status = conversation.status
-    conversation = (await session.execute(_AFTER_CUSTOMER, {
-        "shop_id": shop_id, "id": conversation.id, "seq": stored.seq, "at": stored.created_at,
-    })).one()
+    conversation = await _AFTER_CUSTOMER.one(session, shop_id=shop_id, id=conversation.id,
+                                             seq=stored.seq, at=stored.created_at)
     if previous_status == "pending":  # the customer answered: the ball is back with the shop
         await publish(session, ConversationStatusChanged(
             shop_id=shop_id, conversation_id=conversation.id, cycle=conversation.cycle,
@@ -191,7 +187,7 @@ async def _automatic_reply(session: AsyncSession, ann: Announcements, conversati
     automatic = await store(session, ann, conversation, author_kind=AuthorKind.AUTOMATIC,
                             body=reply.body, attachments=attachments, seq=stored.seq + 1)
     assert automatic is not None  # no channel message id: nothing to collide with
-    await session.execute(_AFTER_AUTOMATIC, {"shop_id": ann.shop_id, "id": conversation.id,
-                                             "seq": automatic.seq})
+    await _AFTER_AUTOMATIC.run(session, shop_id=ann.shop_id, id=conversation.id,
+                               seq=automatic.seq)
     await outbound(session, ann, conversation, automatic, AuthorKind.AUTOMATIC, reply.body,
                    attachments)

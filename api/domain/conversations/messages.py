@@ -7,9 +7,9 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db.raw import Sql
 from api.domain.conversations import errors
 from api.domain.conversations.announce import Announcements
 from api.domain.conversations.enums import AuthorKind, Visibility
@@ -21,7 +21,7 @@ from api.signals import publish
 __all__ = ["StoredMessage", "attachments_of", "outbound", "store"]
 
 # clock_timestamp(), not now(): under the conversation's lock, message times then follow seq.
-_INSERT = text(
+_INSERT = Sql(
     "INSERT INTO messages (shop_id, id, conversation_id, seq, cycle, channel, author_kind, "
     "visibility, author_id, body, attachments, channel_message_id, created_at) VALUES "
     "(:shop_id, :id, :conversation_id, :seq, :cycle, :channel, :author_kind, :visibility, "
@@ -65,12 +65,12 @@ async def store(session: AsyncSession, ann: Announcements, conversation: Any, *,
     ``None`` when ``channel_message_id`` is already taken. Publishes ``MessageRecorded`` and
     gathers the staff event; the caller updates the conversation's counters.
     """
-    row = (await session.execute(_INSERT, {
+    row = await _INSERT.first(session, {
         "shop_id": ann.shop_id, "id": message_id or uuid.uuid4(), "conversation_id": conversation.id,
         "seq": seq, "cycle": conversation.cycle, "channel": conversation.channel,
         "author_kind": author_kind.value, "visibility": visibility.value, "author_id": author_id,
         "body": body, "attachments": json.dumps(attachments), "channel_message_id": channel_message_id,
-    })).first()
+    })
     if row is None:
         return None
     await publish(session, MessageRecorded(

@@ -10,9 +10,9 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db.raw import Sql
 from api.domain.conversations import errors
 from api.domain.conversations.announce import Announcements
 from api.domain.conversations.deps import WorkspaceActor
@@ -41,15 +41,15 @@ __all__ = ["WECHAT_WINDOW", "add_note", "change_status", "reply"]
 # WeChat lets a service account message a follower only within 48 hours of the follower's
 # last message (seed 000, 微信客户).
 WECHAT_WINDOW = timedelta(hours=48)
-_NOW = text("SELECT now()")
-_AFTER_STAFF = text(
+_NOW = Sql("SELECT now()")
+_AFTER_STAFF = Sql(
     "UPDATE conversations SET last_message_seq = :seq, updated_at = :at, "
     "waiting_since = CASE WHEN :public THEN NULL ELSE waiting_since END "
     "WHERE shop_id = :shop_id AND id = :id")
-_MESSAGE = text("SELECT id, conversation_id, seq, cycle, channel, author_kind, visibility, "
+_MESSAGE = Sql("SELECT id, conversation_id, seq, cycle, channel, author_kind, visibility, "
                 "author_id, body, attachments, channel_message_id, created_at FROM messages "
                 "WHERE shop_id = :shop_id AND id = :id")
-_STATUS = text(
+_STATUS = Sql(
     "UPDATE conversations SET status = :status, updated_at = now(), "
     "resolved_at = CASE WHEN :status = 'resolved' THEN now() ELSE NULL END, "
     "waiting_since = CASE WHEN :status = 'resolved' THEN NULL ELSE waiting_since END "
@@ -64,13 +64,13 @@ async def _write(session: AsyncSession, actor: WorkspaceActor, row: Any, visibil
                          visibility=visibility, author_id=actor.user_id)
     assert stored is not None  # no channel message id: nothing to collide with
     public = visibility is Visibility.PUBLIC
-    await session.execute(_AFTER_STAFF, {"shop_id": actor.shop_id, "id": row.id, "seq": stored.seq,
+    await _AFTER_STAFF.run(session, {"shop_id": actor.shop_id, "id": row.id, "seq": stored.seq,
                                          "at": stored.created_at, "public": public})
     if public:
         await outbound(session, ann, row, stored, AuthorKind.STAFF, body, attachments)
     await ann.flush(session)
-    return message_read((await session.execute(_MESSAGE, {"shop_id": actor.shop_id,
-                                                          "id": stored.id})).one())
+    return message_read(await _MESSAGE.one(session, {"shop_id": actor.shop_id,
+                                                          "id": stored.id}))
 
 
 async def reply(session: AsyncSession, actor: WorkspaceActor, conversation_id: uuid.UUID,
@@ -85,7 +85,7 @@ async def reply(session: AsyncSession, actor: WorkspaceActor, conversation_id: u
         raise errors.empty_message()
     attachments = attachments_of(data.attachments)
     if row.channel == Channel.WECHAT:
-        now: datetime = (await session.execute(_NOW)).scalar_one()
+        now: datetime = await _NOW.scalar(session)
         last = row.last_customer_message_at
         if last is None or now - last > WECHAT_WINDOW:
             raise errors.wechat_window_closed()
@@ -114,8 +114,8 @@ async def change_status(session: AsyncSession, actor: WorkspaceActor, conversati
     if status not in TRANSITIONS[old]:
         raise errors.invalid_transition(old.value, status.value)
     ensure_workable(actor, row)
-    changed = (await session.execute(_STATUS, {"shop_id": actor.shop_id, "id": row.id,
-                                               "status": status.value})).one()
+    changed = await _STATUS.one(session, {"shop_id": actor.shop_id, "id": row.id,
+                                               "status": status.value})
     await publish(session, ConversationStatusChanged(
         shop_id=actor.shop_id, conversation_id=row.id, cycle=row.cycle, old_status=old.value,
         new_status=status.value, at=changed.updated_at, actor_id=actor.user_id))

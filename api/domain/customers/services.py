@@ -12,9 +12,9 @@ import uuid
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db.raw import Sql
 from api.domain.audit import services as audit
 from api.domain.audit.context import AuditContext
 from api.domain.customers.enums import Channel, parse_channel
@@ -31,13 +31,13 @@ class CustomerIdentity(NamedTuple):
     created: bool
 
 
-_FIND = text(
+_FIND = Sql(
     "SELECT c.id, c.display_name, c.created_at FROM customer_identities i "
     "JOIN customers c ON c.shop_id = i.shop_id AND c.id = i.customer_id "
     "WHERE i.shop_id = :shop_id AND i.channel = :channel AND i.external_id = :external_id")
 # The identity first: the customer row exists only if this identity won. The foreign key
 # from the identity is checked at the end of the statement, when both rows are there.
-_CREATE = text(
+_CREATE = Sql(
     "WITH ident AS ("
     " INSERT INTO customer_identities (shop_id, channel, external_id, customer_id)"
     " VALUES (:shop_id, :channel, :external_id, :new_id)"
@@ -46,15 +46,15 @@ _CREATE = text(
     " INSERT INTO customers (shop_id, id, display_name)"
     " SELECT :shop_id, customer_id, :display_name FROM ident RETURNING id, display_name, created_at)"
     " SELECT id, display_name, created_at FROM cust")
-_CUSTOMER = text("SELECT id, display_name, created_at FROM customers "
+_CUSTOMER = Sql("SELECT id, display_name, created_at FROM customers "
                  "WHERE shop_id = :shop_id AND id = :id")
-_LINK = text(
+_LINK = Sql(
     "INSERT INTO customer_identities (shop_id, channel, external_id, customer_id) "
     "VALUES (:shop_id, :channel, :external_id, :customer_id) "
     "ON CONFLICT (shop_id, channel, external_id) DO NOTHING RETURNING customer_id")
-_RENAME = text("UPDATE customers SET display_name = :display_name, updated_at = now() "
+_RENAME = Sql("UPDATE customers SET display_name = :display_name, updated_at = now() "
                "WHERE shop_id = :shop_id AND id = :id")
-_EXTERNAL_ID = text(
+_EXTERNAL_ID = Sql(
     "SELECT external_id FROM customer_identities WHERE shop_id = :shop_id "
     "AND customer_id = :customer_id AND channel = :channel ORDER BY created_at LIMIT 1")
 
@@ -71,18 +71,18 @@ async def upsert_identity(session: AsyncSession, shop_id: uuid.UUID, channel: Ch
     if customer_id is not None:
         found = await _link(session, key, customer_id)
     else:
-        row = (await session.execute(_FIND, key)).first()
+        row = await _FIND.first(session, key)
         created = False
         if row is None:
-            row = (await session.execute(_CREATE, {**key, "new_id": uuid.uuid4(),
-                                                   "display_name": display_name or ""})).first()
+            row = await _CREATE.first(session, key, new_id=uuid.uuid4(),
+                                      display_name=display_name or "")
             created = row is not None
             if row is None:  # another request created it a moment ago: theirs wins
-                row = (await session.execute(_FIND, key)).one()
+                row = await _FIND.one(session, key)
         found = CustomerIdentity(row.id, row.display_name, row.created_at, created)
     if display_name is not None and display_name != found.display_name:
-        await session.execute(_RENAME, {"shop_id": shop_id, "id": found.customer_id,
-                                        "display_name": display_name})
+        await _RENAME.run(session, shop_id=shop_id, id=found.customer_id,
+                          display_name=display_name)
         found = found._replace(display_name=display_name)
     return found
 
@@ -104,13 +104,12 @@ async def upsert_customer(session: AsyncSession, shop_id: uuid.UUID, data: Custo
 
 async def _link(session: AsyncSession, key: dict[str, object], customer_id: uuid.UUID
                 ) -> CustomerIdentity:
-    customer = (await session.execute(_CUSTOMER, {"shop_id": key["shop_id"],
-                                                  "id": customer_id})).first()
+    customer = await _CUSTOMER.first(session, shop_id=key["shop_id"], id=customer_id)
     if customer is None:
         raise ApiError.not_found("customer")
-    linked = (await session.execute(_LINK, {**key, "customer_id": customer_id})).first()
+    linked = await _LINK.first(session, key, customer_id=customer_id)
     if linked is None:
-        owner = (await session.execute(_FIND, key)).one()
+        owner = await _FIND.one(session, key)
         if owner.id != customer_id:
             raise ApiError.conflict("customer.identity_taken",
                                     "This channel identity belongs to another customer.")
@@ -120,5 +119,5 @@ async def _link(session: AsyncSession, key: dict[str, object], customer_id: uuid
 async def external_id_of(session: AsyncSession, shop_id: uuid.UUID, customer_id: uuid.UUID,
                          channel: str) -> str | None:
     """The customer's id on ``channel`` (what the shop's systems deliver a reply to)."""
-    return (await session.execute(_EXTERNAL_ID, {
-        "shop_id": shop_id, "customer_id": customer_id, "channel": channel})).scalar_one_or_none()
+    return await _EXTERNAL_ID.scalar(session, shop_id=shop_id, customer_id=customer_id,
+                                     channel=channel)

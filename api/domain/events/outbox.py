@@ -14,9 +14,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from api.db.raw import Sql
 from api.domain.audit.services import INSERT_SQL
 
 __all__ = ["EVENTS_CHANNEL", "EmittedEvent", "emit"]
@@ -32,10 +32,10 @@ _WITH = (
     "SELECT :shop_id, n.last_seq, :id, :type, :permission, :subject, CAST(:data AS jsonb) "
     "FROM n RETURNING seq) ")
 _SELECT = "SELECT e.seq, pg_notify(:channel, :prefix || e.seq::text) FROM e"
-_EMIT = text(_WITH + _SELECT)
+_EMIT = Sql(_WITH + _SELECT)
 # The same, and the change's audit entry: the shop's counter lock and its audit chain lock
 # are then both taken in the transaction's last statement, held only until its commit.
-_EMIT_AUDITED = text(_WITH + ", a AS (" + INSERT_SQL + ") " + _SELECT)
+_EMIT_AUDITED = Sql(_WITH + ", a AS (" + INSERT_SQL + ") " + _SELECT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +59,10 @@ async def emit(session: AsyncSession | AsyncConnection, shop_id: uuid.UUID, type
     appends that audit entry in the same round trip.
     """
     event_id = uuid.uuid4()
-    seq = (await session.execute(_EMIT if audit is None else _EMIT_AUDITED, {
+    seq = await (_EMIT if audit is None else _EMIT_AUDITED).scalar(session, {
         **(audit or {}),
         "shop_id": shop_id, "id": event_id, "type": type_, "permission": permission,
         "subject": subject_user_id, "data": json.dumps(data, separators=(",", ":"), default=str),
         "channel": EVENTS_CHANNEL, "prefix": f"{shop_id}:",
-    })).scalar_one()
+    })
     return EmittedEvent(shop_id, seq, event_id, type_)

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.hooks import after_commit
+from api.db.raw import Sql
 from api.domain.conversations.signals import ConversationAssigned
 from api.domain.events.outbox import emit
 from api.domain.sla import clocks
@@ -60,6 +61,16 @@ async def record_due(session: AsyncSession, clock: Any, now: datetime,
     return changed
 
 
+_LEAST_LOADED_ONLINE = Sql(
+    "SELECT p.user_id FROM staff_presence p JOIN shop_members m "
+    "ON m.shop_id = p.shop_id AND m.user_id = p.user_id "
+    "WHERE p.shop_id = :shop_id AND p.status = 'online' AND m.status = 'active' "
+    "AND m.role IN ('founder', 'senior_admin', 'admin', 'agent') "
+    "AND p.user_id IS DISTINCT FROM :exclude "
+    "ORDER BY (SELECT count(*) FROM conversations c WHERE c.shop_id = p.shop_id "
+    "AND c.assignee_id = p.user_id AND c.status <> 'resolved'), p.user_id LIMIT 1")
+
+
 async def _online_agent(session: AsyncSession, shop_id: uuid.UUID,
                         exclude: uuid.UUID | None) -> uuid.UUID | None:
     """Another online member who answers customers, the least loaded first."""
@@ -67,15 +78,14 @@ async def _online_agent(session: AsyncSession, shop_id: uuid.UUID,
                ).scalar_one()
     if present is None:
         return None  # no presence yet (workspace not installed): reassignment is skipped
-    return (await session.execute(text(
-        "SELECT p.user_id FROM staff_presence p JOIN shop_members m "
-        "ON m.shop_id = p.shop_id AND m.user_id = p.user_id "
-        "WHERE p.shop_id = :shop_id AND p.status = 'online' AND m.status = 'active' "
-        "AND m.role IN ('founder', 'senior_admin', 'admin', 'agent') "
-        "AND p.user_id IS DISTINCT FROM :exclude "
-        "ORDER BY (SELECT count(*) FROM conversations c WHERE c.shop_id = p.shop_id "
-        "AND c.assignee_id = p.user_id AND c.status <> 'resolved'), p.user_id LIMIT 1"),
-        {"shop_id": shop_id, "exclude": exclude})).scalar_one_or_none()
+    return await _LEAST_LOADED_ONLINE.scalar(session, {"shop_id": shop_id, "exclude": exclude})
+
+
+_REASSIGN = Sql(
+    "UPDATE conversations SET assignee_id = :to, assigned_at = :now, "
+    "updated_at = :now WHERE shop_id = :shop_id AND id = :cid "
+    "AND status <> 'resolved' AND assignee_id IS NOT DISTINCT FROM :from_ "
+    "RETURNING id")
 
 
 async def escalate_breach(session: AsyncSession, clock: Any, assignee_id: uuid.UUID | None,
@@ -86,12 +96,8 @@ async def escalate_breach(session: AsyncSession, clock: Any, assignee_id: uuid.U
     if policy.escalate_reassign:
         new_assignee = await _online_agent(session, clock.shop_id, assignee_id)
         if new_assignee is not None:
-            moved = (await session.execute(text(
-                "UPDATE conversations SET assignee_id = :to, assigned_at = :now, "
-                "updated_at = :now WHERE shop_id = :shop_id AND id = :cid "
-                "AND status <> 'resolved' AND assignee_id IS NOT DISTINCT FROM :from_ "
-                "RETURNING id"), {"to": new_assignee, "now": now, "shop_id": clock.shop_id,
-                                  "cid": clock.conversation_id, "from_": assignee_id})).first()
+            moved = await _REASSIGN.first(session, {"to": new_assignee, "now": now,
+                "shop_id": clock.shop_id, "cid": clock.conversation_id, "from_": assignee_id})
             if moved is None:
                 new_assignee = None
             else:

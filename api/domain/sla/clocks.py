@@ -8,20 +8,21 @@ choice, snapshotted at start with the policy and calendar versions).
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db.raw import Sql
 from api.domain.sla.calendar import Calendar, add_business, business_seconds
 from api.domain.sla.enums import ClockState, LedgerKind
 from api.domain.sla.policy import Policy, StoredCalendar, load_calendar, resolve_target
 
 __all__ = ["Cause", "breach_if_due", "calendar_of", "fulfil", "insert_ledger", "lock_clocks",
-           "pause", "resume", "start", "stop"]
+           "lock_clocks_sql", "pause", "resume", "start", "stop"]
 
 _CLOCK_COLUMNS = (
     "id, shop_id, conversation_id, cycle, metric, seq, channel, priority, state, started_at, "
@@ -49,20 +50,36 @@ async def calendar_of(session: AsyncSession, shop_id: uuid.UUID, version: int) -
     return cache[key]
 
 
+@functools.cache
+def lock_clocks_sql(by_cycle: bool, by_metric: bool) -> Sql:
+    """The statement ``lock_clocks`` runs (one compiled form per filter combination)."""
+    sql = (f"SELECT {_CLOCK_COLUMNS} FROM sla_clocks WHERE shop_id = :shop_id "
+           "AND conversation_id = :cid AND state = ANY(:states)")
+    if by_cycle:
+        sql += " AND cycle = :cycle"
+    if by_metric:
+        sql += " AND metric = ANY(:metrics)"
+    return Sql(sql + " ORDER BY id FOR UPDATE")
+
+
 async def lock_clocks(session: AsyncSession, shop_id: uuid.UUID, conversation_id: uuid.UUID,
                       cycle: int | None = None, metrics: tuple[str, ...] | None = None,
                       states: tuple[str, ...] = ("running", "paused")) -> list[Any]:
     """The conversation's open clocks, locked (the breach worker skips locked rows)."""
-    sql = (f"SELECT {_CLOCK_COLUMNS} FROM sla_clocks WHERE shop_id = :shop_id "
-           "AND conversation_id = :cid AND state = ANY(:states)")
-    params: dict[str, Any] = {"shop_id": shop_id, "cid": conversation_id, "states": list(states)}
-    if cycle is not None:
-        sql += " AND cycle = :cycle"
-        params["cycle"] = cycle
-    if metrics:
-        sql += " AND metric = ANY(:metrics)"
-        params["metrics"] = list(metrics)
-    return list((await session.execute(text(sql + " ORDER BY id FOR UPDATE"), params)).all())
+    params: dict[str, Any] = {"shop_id": shop_id, "cid": conversation_id, "states": list(states),
+                              "cycle": cycle, "metrics": list(metrics) if metrics else None}
+    return await lock_clocks_sql(cycle is not None, bool(metrics)).all(session, params)
+
+
+_INSERT_LEDGER = Sql(
+    "INSERT INTO sla_ledger (shop_id, clock_id, conversation_id, cycle, metric, kind, at, "
+    "cause, cause_message_id, cause_status, actor_id, agent_id, channel, priority, "
+    "calendar_seconds, business_seconds, target_seconds, business_hours, within_target) "
+    "VALUES (:shop_id, :clock_id, :cid, :cycle, :metric, :kind, :at, :cause, :mid, "
+    ":status, :actor, :agent, :channel, :priority, :cal, :bus, :target, :bh, :within) "
+    "ON CONFLICT (shop_id, clock_id, kind) "
+    "WHERE kind IN ('start', 'fulfil', 'warning', 'breach', 'stop') DO NOTHING "
+    "RETURNING id")
 
 
 async def insert_ledger(session: AsyncSession, clock: Any, kind: LedgerKind, at: datetime,
@@ -70,15 +87,7 @@ async def insert_ledger(session: AsyncSession, clock: Any, kind: LedgerKind, at:
                         seconds: tuple[float, float] | None = None,
                         within_target: bool | None = None) -> bool:
     """Append one row; ``False`` when that once-only row already exists."""
-    result = await session.execute(text(
-        "INSERT INTO sla_ledger (shop_id, clock_id, conversation_id, cycle, metric, kind, at, "
-        "cause, cause_message_id, cause_status, actor_id, agent_id, channel, priority, "
-        "calendar_seconds, business_seconds, target_seconds, business_hours, within_target) "
-        "VALUES (:shop_id, :clock_id, :cid, :cycle, :metric, :kind, :at, :cause, :mid, "
-        ":status, :actor, :agent, :channel, :priority, :cal, :bus, :target, :bh, :within) "
-        "ON CONFLICT (shop_id, clock_id, kind) "
-        "WHERE kind IN ('start', 'fulfil', 'warning', 'breach', 'stop') DO NOTHING "
-        "RETURNING id"), {
+    inserted = await _INSERT_LEDGER.first(session, {
         "shop_id": clock.shop_id, "clock_id": clock.id, "cid": clock.conversation_id,
         "cycle": clock.cycle, "metric": clock.metric, "kind": kind.value, "at": at,
         "cause": cause.kind, "mid": cause.message_id, "status": cause.status,
@@ -86,7 +95,7 @@ async def insert_ledger(session: AsyncSession, clock: Any, kind: LedgerKind, at:
         "priority": clock.priority, "cal": seconds[0] if seconds else None,
         "bus": seconds[1] if seconds else None, "target": clock.target_seconds,
         "bh": clock.business_hours, "within": within_target})
-    return result.first() is not None
+    return inserted is not None
 
 
 def _deadlines(clock: Any, calendar: Calendar, segment_at: datetime, accrued: tuple[float, float],
@@ -109,22 +118,24 @@ def _deadlines(clock: Any, calendar: Calendar, segment_at: datetime, accrued: tu
     return deadline, warn_at
 
 
+_START_CLOCK = Sql(
+    "INSERT INTO sla_clocks (shop_id, id, conversation_id, cycle, metric, seq, channel, "
+    "priority, state, started_at, segment_at, target_seconds, business_hours, "
+    "policy_version, calendar_version, warning_ratio) VALUES (:shop_id, :id, :cid, :cycle, "
+    ":metric, :seq, :channel, :priority, 'running', :at, :at, :target, :bh, :pv, :cv, :wr) "
+    f"ON CONFLICT (shop_id, conversation_id, cycle, metric, seq) DO NOTHING "
+    f"RETURNING {_CLOCK_COLUMNS}")
+
+
 async def start(session: AsyncSession, *, shop_id: uuid.UUID, conversation_id: uuid.UUID,
                 cycle: int, metric: str, seq: int, at: datetime, channel: str, priority: str,
                 policy: Policy, calendar: StoredCalendar, cause: Cause) -> bool:
     """Start a wait (no-op if that wait already exists)."""
     target = resolve_target(policy, metric, channel, priority)
-    row = (await session.execute(text(
-        "INSERT INTO sla_clocks (shop_id, id, conversation_id, cycle, metric, seq, channel, "
-        "priority, state, started_at, segment_at, target_seconds, business_hours, "
-        "policy_version, calendar_version, warning_ratio) VALUES (:shop_id, :id, :cid, :cycle, "
-        ":metric, :seq, :channel, :priority, 'running', :at, :at, :target, :bh, :pv, :cv, :wr) "
-        f"ON CONFLICT (shop_id, conversation_id, cycle, metric, seq) DO NOTHING "
-        f"RETURNING {_CLOCK_COLUMNS}"), {
-        "shop_id": shop_id, "id": uuid.uuid4(), "cid": conversation_id, "cycle": cycle,
-        "metric": metric, "seq": seq, "channel": channel, "priority": priority, "at": at,
-        "target": target, "bh": policy.business_hours, "pv": policy.version,
-        "cv": calendar.version, "wr": policy.warning_ratio})).first()
+    row = await _START_CLOCK.first(session, {"shop_id": shop_id, "id": uuid.uuid4(),
+        "cid": conversation_id, "cycle": cycle, "metric": metric, "seq": seq, "channel": channel,
+        "priority": priority, "at": at, "target": target, "bh": policy.business_hours,
+        "pv": policy.version, "cv": calendar.version, "wr": policy.warning_ratio})
     if row is None:
         return False
     await _set_deadlines(session, row, at, (0.0, 0.0), warned=False)
@@ -132,14 +143,17 @@ async def start(session: AsyncSession, *, shop_id: uuid.UUID, conversation_id: u
     return True
 
 
+_SET_DEADLINES = Sql(
+    "UPDATE sla_clocks SET deadline_at = :deadline, warn_at = :warn "
+    "WHERE shop_id = :shop_id AND id = :id")
+
+
 async def _set_deadlines(session: AsyncSession, clock: Any, segment_at: datetime,
                          accrued: tuple[float, float], *, warned: bool) -> None:
     calendar = await calendar_of(session, clock.shop_id, clock.calendar_version)
     deadline, warn_at = _deadlines(clock, calendar, segment_at, accrued, warned)
-    await session.execute(text(
-        "UPDATE sla_clocks SET deadline_at = :deadline, warn_at = :warn "
-        "WHERE shop_id = :shop_id AND id = :id"),
-        {"deadline": deadline, "warn": warn_at, "shop_id": clock.shop_id, "id": clock.id})
+    await _SET_DEADLINES.run(session, {"deadline": deadline, "warn": warn_at,
+        "shop_id": clock.shop_id, "id": clock.id})
 
 
 async def measured(session: AsyncSession, clock: Any, at: datetime) -> tuple[float, float]:
@@ -150,6 +164,12 @@ async def measured(session: AsyncSession, clock: Any, at: datetime) -> tuple[flo
         cal += (at - clock.segment_at).total_seconds()
         bus += business_seconds(calendar, clock.segment_at, at)
     return cal, bus
+
+
+_MARK_BREACHED = Sql(
+    "UPDATE sla_clocks SET breached_at = :at, "
+    "warned_at = coalesce(warned_at, :at), warn_at = NULL "
+    "WHERE shop_id = :shop_id AND id = :id")
 
 
 async def breach_if_due(session: AsyncSession, clock: Any, now: datetime,
@@ -165,12 +185,14 @@ async def breach_if_due(session: AsyncSession, clock: Any, now: datetime,
     inserted = await insert_ledger(session, clock, LedgerKind.BREACH, clock.deadline_at,
                                    Cause("deadline"), agent_id=agent_id, seconds=seconds,
                                    within_target=False)
-    await session.execute(text(
-        "UPDATE sla_clocks SET breached_at = :at, "
-        "warned_at = coalesce(warned_at, :at), warn_at = NULL "
-        "WHERE shop_id = :shop_id AND id = :id"),
-        {"at": clock.deadline_at, "shop_id": clock.shop_id, "id": clock.id})
+    await _MARK_BREACHED.run(session, {"at": clock.deadline_at, "shop_id": clock.shop_id,
+        "id": clock.id})
     return inserted
+
+
+_MARK_WARNED = Sql(
+    "UPDATE sla_clocks SET warned_at = :at, warn_at = NULL "
+    "WHERE shop_id = :shop_id AND id = :id")
 
 
 async def warn_if_due(session: AsyncSession, clock: Any, now: datetime) -> bool:
@@ -180,50 +202,54 @@ async def warn_if_due(session: AsyncSession, clock: Any, now: datetime) -> bool:
     at = clock.warn_at
     inserted = await insert_ledger(session, clock, LedgerKind.WARNING, at, Cause("deadline"),
                                    seconds=await measured(session, clock, at))
-    await session.execute(text(
-        "UPDATE sla_clocks SET warned_at = :at, warn_at = NULL "
-        "WHERE shop_id = :shop_id AND id = :id"),
-        {"at": at, "shop_id": clock.shop_id, "id": clock.id})
+    await _MARK_WARNED.run(session, {"at": at, "shop_id": clock.shop_id, "id": clock.id})
     return inserted
+
+
+_PAUSE = Sql(
+    "UPDATE sla_clocks SET state = 'paused', segment_at = NULL, accrued_calendar = :cal, "
+    # A breached wait keeps its (passed) deadline: time left stays negative.
+    "accrued_business = :bus, warn_at = NULL, "
+    "deadline_at = CASE WHEN breached_at IS NULL THEN NULL ELSE deadline_at END "
+    "WHERE shop_id = :shop_id AND id = :id")
 
 
 async def pause(session: AsyncSession, clock: Any, at: datetime, cause: Cause) -> None:
     if clock.state != ClockState.RUNNING:
         return
     seconds = await measured(session, clock, at)
-    await session.execute(text(
-        "UPDATE sla_clocks SET state = 'paused', segment_at = NULL, accrued_calendar = :cal, "
-        # A breached wait keeps its (passed) deadline: time left stays negative.
-        "accrued_business = :bus, warn_at = NULL, "
-        "deadline_at = CASE WHEN breached_at IS NULL THEN NULL ELSE deadline_at END "
-        "WHERE shop_id = :shop_id AND id = :id"),
-        {"cal": seconds[0], "bus": seconds[1], "shop_id": clock.shop_id, "id": clock.id})
+    await _PAUSE.run(session, {"cal": seconds[0], "bus": seconds[1], "shop_id": clock.shop_id,
+        "id": clock.id})
     await insert_ledger(session, clock, LedgerKind.PAUSE, at, cause, seconds=seconds)
+
+
+_RESUME = Sql(
+    "UPDATE sla_clocks SET state = 'running', segment_at = :at "
+    "WHERE shop_id = :shop_id AND id = :id")
 
 
 async def resume(session: AsyncSession, clock: Any, at: datetime, cause: Cause) -> None:
     if clock.state != ClockState.PAUSED:
         return
-    await session.execute(text(
-        "UPDATE sla_clocks SET state = 'running', segment_at = :at "
-        "WHERE shop_id = :shop_id AND id = :id"),
-        {"at": at, "shop_id": clock.shop_id, "id": clock.id})
+    await _RESUME.run(session, {"at": at, "shop_id": clock.shop_id, "id": clock.id})
     accrued = (clock.accrued_calendar, clock.accrued_business)
     if clock.breached_at is None:
         await _set_deadlines(session, clock, at, accrued, warned=clock.warned_at is not None)
     await insert_ledger(session, clock, LedgerKind.RESUME, at, cause, seconds=accrued)
 
 
+_END = Sql(
+    "UPDATE sla_clocks SET state = :state, ended_at = :at, segment_at = NULL, "
+    "deadline_at = CASE WHEN breached_at IS NULL THEN NULL ELSE deadline_at END, "
+    "warn_at = NULL, calendar_seconds = :cal, business_seconds = :bus, agent_id = :agent "
+    "WHERE shop_id = :shop_id AND id = :id")
+
+
 async def _end(session: AsyncSession, clock: Any, at: datetime, state: ClockState,
                agent_id: uuid.UUID | None) -> tuple[float, float]:
     seconds = await measured(session, clock, at)
-    await session.execute(text(
-        "UPDATE sla_clocks SET state = :state, ended_at = :at, segment_at = NULL, "
-        "deadline_at = CASE WHEN breached_at IS NULL THEN NULL ELSE deadline_at END, "
-        "warn_at = NULL, calendar_seconds = :cal, business_seconds = :bus, agent_id = :agent "
-        "WHERE shop_id = :shop_id AND id = :id"),
-        {"state": state.value, "at": at, "cal": seconds[0], "bus": seconds[1],
-         "agent": agent_id, "shop_id": clock.shop_id, "id": clock.id})
+    await _END.run(session, {"state": state.value, "at": at, "cal": seconds[0], "bus": seconds[1],
+        "agent": agent_id, "shop_id": clock.shop_id, "id": clock.id})
     return seconds
 
 

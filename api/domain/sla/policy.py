@@ -13,9 +13,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db.raw import Sql, sql_of
 from api.domain.sla.calendar import Calendar, Interval
 from api.domain.sla.enums import FrtStart
 
@@ -82,11 +82,14 @@ async def load_policy(session: AsyncSession, shop_id: uuid.UUID) -> Policy:
     return cache[shop_id]
 
 
+_CURRENT_POLICY = Sql(
+    "SELECT version, business_hours, frt_start, warning_ratio, escalate_reassign, "
+    "escalate_notify, targets, created_at FROM sla_policies WHERE shop_id = :shop_id "
+    "ORDER BY version DESC LIMIT 1")
+
+
 async def _read_policy(session: AsyncSession, shop_id: uuid.UUID) -> Policy:
-    row = (await session.execute(text(
-        "SELECT version, business_hours, frt_start, warning_ratio, escalate_reassign, "
-        "escalate_notify, targets, created_at FROM sla_policies WHERE shop_id = :shop_id "
-        "ORDER BY version DESC LIMIT 1"), {"shop_id": shop_id})).first()
+    row = await _CURRENT_POLICY.first(session, {"shop_id": shop_id})
     if row is None:
         return Policy()
     targets = row.targets if isinstance(row.targets, list) else json.loads(row.targets)
@@ -94,12 +97,14 @@ async def _read_policy(session: AsyncSession, shop_id: uuid.UUID) -> Policy:
                   row.escalate_reassign, row.escalate_notify, tuple(targets), row.created_at)
 
 
+_SHOP_TIMEZONE = Sql("SELECT timezone FROM shops WHERE id = :shop_id")
+
+
 async def shop_timezone(session: AsyncSession, shop_id: uuid.UUID) -> str:
     # Read once per transaction: a first message asks for it for each clock it starts.
     cache: dict[uuid.UUID, str] = session.info.setdefault("sla.shop_timezone", {})
     if shop_id not in cache:
-        cache[shop_id] = (await session.execute(text(
-            "SELECT timezone FROM shops WHERE id = :shop_id"), {"shop_id": shop_id})).scalar_one()
+        cache[shop_id] = await _SHOP_TIMEZONE.scalar(session, {"shop_id": shop_id})
     return cache[shop_id]
 
 
@@ -123,7 +128,7 @@ async def _read_calendar(session: AsyncSession, shop_id: uuid.UUID,
     sql = ("SELECT version, timezone, intervals, holidays, created_at FROM sla_calendars "
            "WHERE shop_id = :shop_id" + (" AND version = :version" if version else "")
            + " ORDER BY version DESC LIMIT 1")
-    row = (await session.execute(text(sql), {"shop_id": shop_id, "version": version})).first()
+    row = await sql_of(sql).first(session, {"shop_id": shop_id, "version": version})
     if row is None:
         return StoredCalendar(0, Calendar(await shop_timezone(session, shop_id),
                                           always_open=True))

@@ -18,10 +18,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.hooks import after_commit
+from api.db.raw import Sql
 from api.domain.conversations.signals import (
     ConversationAssigned,
     ConversationStatusChanged,
@@ -45,7 +45,7 @@ def register() -> None:
     subscribe(ConversationAssigned, on_assigned)
 
 
-_LOCK_CYCLE = text(
+_LOCK_CYCLE = Sql(
     "SELECT * FROM sla_cycles WHERE shop_id = :shop_id AND conversation_id = :cid "
     "AND cycle = :cycle FOR UPDATE")
 
@@ -58,26 +58,32 @@ async def _cycle(session: AsyncSession, shop_id: uuid.UUID, conversation_id: uui
                                  channel=channel, priority=priority))[0]
 
 
+_CONVERSATION_OF_CYCLE = Sql(
+    "SELECT cycle_started_at, channel, priority, assignee_id FROM conversations "
+    "WHERE shop_id = :shop_id AND id = :cid")
+
+
+_CREATE_CYCLE = Sql(
+    "INSERT INTO sla_cycles (shop_id, conversation_id, cycle, started_at, channel, "
+    "priority, assignee_id) VALUES (:shop_id, :cid, :cycle, :at, :channel, :priority, "
+    ":assignee) ON CONFLICT DO NOTHING RETURNING *")
+
+
 async def _cycle_created(session: AsyncSession, shop_id: uuid.UUID, conversation_id: uuid.UUID,
                          cycle: int, *, at: Any = None, channel: str | None = None,
                          priority: str | None = None) -> tuple[Any, bool]:
     """``_cycle``, and whether this call created it (and started its resolution clock)."""
     params = {"shop_id": shop_id, "cid": conversation_id, "cycle": cycle}
-    row = (await session.execute(_LOCK_CYCLE, params)).first()
+    row = await _LOCK_CYCLE.first(session, params)
     if row is not None:
         return row, False
-    conv = (await session.execute(text(
-        "SELECT cycle_started_at, channel, priority, assignee_id FROM conversations "
-        "WHERE shop_id = :shop_id AND id = :cid"), params)).one()
+    conv = await _CONVERSATION_OF_CYCLE.one(session, params)
     # The inserted row is ours (locked until commit): RETURNING spares reading it back.
-    row = (await session.execute(text(
-        "INSERT INTO sla_cycles (shop_id, conversation_id, cycle, started_at, channel, "
-        "priority, assignee_id) VALUES (:shop_id, :cid, :cycle, :at, :channel, :priority, "
-        ":assignee) ON CONFLICT DO NOTHING RETURNING *"),
-        {**params, "at": at or conv.cycle_started_at, "channel": channel or conv.channel,
-         "priority": priority or conv.priority, "assignee": conv.assignee_id})).first()
+    row = await _CREATE_CYCLE.first(session, {**params, "at": at or conv.cycle_started_at,
+        "channel": channel or conv.channel, "priority": priority or conv.priority,
+        "assignee": conv.assignee_id})
     if row is None:  # a concurrent transaction created it first: wait for its lock
-        return (await session.execute(_LOCK_CYCLE, params)).one(), False
+        return await _LOCK_CYCLE.one(session, params), False
     await _start(session, row, Metric.RESOLUTION, 0, row.started_at, Cause("cycle"))
     return row, True
 
@@ -122,6 +128,11 @@ async def on_cycle_started(session: AsyncSession, signal: CycleStarted) -> None:
         await _start(session, cycle, Metric.FRT, 0, signal.at, Cause("cycle"))
 
 
+_MARK_FIRST_REPLY = Sql(
+    "UPDATE sla_cycles SET first_reply_at = :at WHERE shop_id = :shop_id "
+    "AND conversation_id = :cid AND cycle = :cycle")
+
+
 async def on_message(session: AsyncSession, signal: MessageRecorded) -> None:
     if signal.author_kind != "customer" and not signal.is_qualifying_reply:
         return  # auto-replies, hosting, integrations posting as the shop, notes: never count
@@ -137,11 +148,14 @@ async def on_message(session: AsyncSession, signal: MessageRecorded) -> None:
         seconds = await clocks.fulfil(session, clock, signal.at, cause, signal.author_id)
         _observe_after_commit(session, clock, seconds)
         if clock.metric == Metric.FRT:
-            await session.execute(text(
-                "UPDATE sla_cycles SET first_reply_at = :at WHERE shop_id = :shop_id "
-                "AND conversation_id = :cid AND cycle = :cycle"),
-                {"at": signal.at, "shop_id": cycle.shop_id, "cid": cycle.conversation_id,
-                 "cycle": cycle.cycle})
+            await _MARK_FIRST_REPLY.run(session, {"at": signal.at, "shop_id": cycle.shop_id,
+                "cid": cycle.conversation_id, "cycle": cycle.cycle})
+
+
+_CLOCK_COUNTS = Sql(
+    "SELECT count(*) FILTER (WHERE metric = 'frt') AS frt, "
+    "coalesce(max(seq) FILTER (WHERE metric = 'nrt'), 0) AS nrt FROM sla_clocks "
+    "WHERE shop_id = :shop_id AND conversation_id = :cid AND cycle = :cycle")
 
 
 async def _customer_message(session: AsyncSession, cycle: Any, signal: MessageRecorded,
@@ -150,17 +164,19 @@ async def _customer_message(session: AsyncSession, cycle: Any, signal: MessageRe
                            metrics=(Metric.FRT, Metric.NRT))
     if waits:
         return  # someone is already waiting for an answer since an older message
-    counts = (await session.execute(text(
-        "SELECT count(*) FILTER (WHERE metric = 'frt') AS frt, "
-        "coalesce(max(seq) FILTER (WHERE metric = 'nrt'), 0) AS nrt FROM sla_clocks "
-        "WHERE shop_id = :shop_id AND conversation_id = :cid AND cycle = :cycle"),
-        {"shop_id": cycle.shop_id, "cid": cycle.conversation_id, "cycle": cycle.cycle})).one()
+    counts = await _CLOCK_COUNTS.one(session, {"shop_id": cycle.shop_id,
+        "cid": cycle.conversation_id, "cycle": cycle.cycle})
     if cycle.first_reply_at is not None:
         await _start(session, cycle, Metric.NRT, counts.nrt + 1, signal.at, cause)
         return
     policy = await load_policy(session, cycle.shop_id)
     if counts.frt == 0 and policy.frt_start == FrtStart.FIRST_CUSTOMER_MESSAGE:
         await _start(session, cycle, Metric.FRT, 0, signal.at, cause)
+
+
+_MARK_RESOLVED = Sql(
+    "UPDATE sla_cycles SET resolved_at = :at WHERE shop_id = :shop_id "
+    "AND conversation_id = :cid AND cycle = :cycle")
 
 
 async def on_status_changed(session: AsyncSession, signal: ConversationStatusChanged) -> None:
@@ -183,11 +199,13 @@ async def on_status_changed(session: AsyncSession, signal: ConversationStatusCha
                 _observe_after_commit(session, clock, seconds)
             else:
                 await clocks.stop(session, clock, signal.at, cause)
-        await session.execute(text(
-            "UPDATE sla_cycles SET resolved_at = :at WHERE shop_id = :shop_id "
-            "AND conversation_id = :cid AND cycle = :cycle"),
-            {"at": signal.at, "shop_id": cycle.shop_id, "cid": cycle.conversation_id,
-             "cycle": cycle.cycle})
+        await _MARK_RESOLVED.run(session, {"at": signal.at, "shop_id": cycle.shop_id,
+            "cid": cycle.conversation_id, "cycle": cycle.cycle})
+
+
+_CYCLE_ASSIGNEE = Sql(
+    "UPDATE sla_cycles SET assignee_id = :assignee WHERE shop_id = :shop_id "
+    "AND conversation_id = :cid AND cycle = :cycle")
 
 
 async def on_assigned(session: AsyncSession, signal: ConversationAssigned) -> None:
@@ -197,11 +215,8 @@ async def on_assigned(session: AsyncSession, signal: ConversationAssigned) -> No
         # (sla.md: the assignee at the deadline), not the new one's: record it first (its
         # escalation still tells the admins; the reassignment finds the row moved on).
         await _settled(session, cycle, signal.at, escalate=True)
-    await session.execute(text(
-        "UPDATE sla_cycles SET assignee_id = :assignee WHERE shop_id = :shop_id "
-        "AND conversation_id = :cid AND cycle = :cycle"),
-        {"assignee": signal.assignee_id, "shop_id": cycle.shop_id,
-         "cid": cycle.conversation_id, "cycle": cycle.cycle})
+    await _CYCLE_ASSIGNEE.run(session, {"assignee": signal.assignee_id, "shop_id": cycle.shop_id,
+        "cid": cycle.conversation_id, "cycle": cycle.cycle})
     if signal.assignee_id is None or cycle.resolved_at is not None:
         return
     policy = await load_policy(session, signal.shop_id)
