@@ -26,6 +26,7 @@ from api.db.hooks import on_commit, on_rollback
 from api.db.reader import create_reader_pool, provide_shop_reader
 from api.db.session import provide_db_session, provide_shop_scope, provide_shop_session
 from api.db.urls import app_url_from_owner, to_asyncpg_url, to_libpq_dsn
+from api.db.writer import provide_shop_writer
 from api.domain.audit.checkpoints import load_signer
 from api.domain.audit.context import provide_audit_context
 from api.domain.audit.denials import RefusalAuditMiddleware, audit_rolled_back_refusal
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, *, database_url: URL | str | No
             "shop_scope": Provide(provide_shop_scope, sync_to_thread=False),
             "shop_session": Provide(provide_shop_session),
             "shop_reader": Provide(provide_shop_reader),
+            "shop_writer": Provide(provide_shop_writer),
         },
     )
     api_v1 = Router(path="/api/v1", route_handlers=[*firm_route_handlers(), shop_router])

@@ -48,6 +48,8 @@ from litestar import Litestar, get, post
 from litestar.datastructures import State
 
 from api.db.raw import Sql
+from api.db.reader import decode_json_columns
+from api.db.writer import BEGIN_WRITE_SQL
 from api.domain.audit.context import AuditContext
 from api.domain.audit.services import entry_params
 from api.domain.auto_replies import engine as auto_reply_engine
@@ -78,14 +80,14 @@ TEXT = "请问这件衬衫有M码吗? do you ship to Hangzhou?"
 
 # -- (a) the baseline ------------------------------------------------------------------------
 # The same statements ShopDesk runs for a message into an open conversation, in the same
-# order and round trips, taken from the modules that run them (so the two cannot drift):
-# the rate-limit hit on an autocommit connection of its own, then one transaction: shop
-# binding, identity, the conversation's row lock, the message, the SLA cycle and clock locks,
-# the conversation's counters, the auto-reply decision, the assignment mode, and the event
-# with its audit entry (+ NOTIFY) in one statement. What it leaves out is everything that is
-# not SQL: authentication, the permission guard, validation, signals, the unit of work.
+# order and round trips, on the same pool settings, taken from the modules that run them (so
+# the two cannot drift): the rate-limit hit on an autocommit connection, then one
+# transaction: BEGIN with the shop binding, the identity, the conversation's row lock, the
+# message, the SLA cycle and clock locks, the conversation's counters, the auto-reply
+# decision, the assignment mode, and the event with its audit entry (+ NOTIFY) in one
+# statement; COMMIT. What it leaves out is everything that is not SQL: authentication, the
+# permission guard, validation, signals, the unit of work.
 
-_BIND = "SELECT set_config('app.shop_id', $1, true)"
 _LOCK_CLOCKS = clocks.lock_clocks_sql(True, True)
 
 
@@ -101,12 +103,12 @@ async def _fetchrow(conn: asyncpg.Connection, statement: Sql, **params: Any) -> 
 async def bare_inbound(shop_id: uuid.UUID, data: dict[str, Any], state: State) -> dict[str, Any]:
     channel, external, cmid = data["channel"], data["customer_external_id"], data["channel_message_id"]
     body = data.get("text", "")
-    async with state.limits_pool.acquire() as conn:
+    async with state.pool.acquire() as conn:
         hits = await conn.fetch(rate_limits._HIT, shop_id, state.key_id, 60, 1_000_000, 1_000_000)
     if any(r["hits"] > r["max_hits"] for r in hits):
         raise RuntimeError("rate limited")
-    async with state.pool.acquire() as conn, conn.transaction():
-        await conn.execute(_BIND, str(shop_id))
+    async with state.pool.acquire() as conn:
+        await conn.execute(BEGIN_WRITE_SQL.format(shop_id=shop_id))
         customer = await _fetchrow(conn, customers._FIND, shop_id=shop_id, channel=channel,
                                    external_id=external)
         conv = await _fetchrow(conn, inbound._LATEST, shop_id=shop_id, customer_id=customer["id"],
@@ -141,6 +143,7 @@ async def bare_inbound(shop_id: uuid.UUID, data: dict[str, Any], state: State) -
                         type="message.created", permission="cs:workspace", subject=None,
                         data=json.dumps(event, separators=(",", ":")),
                         channel=outbox.EVENTS_CHANNEL, prefix=f"{shop_id}:")
+        await conn.execute("COMMIT")
     return {"message_id": str(message_id), "conversation_id": str(conv["id"]),
             "customer_id": str(customer["id"]), "seq": row["seq"], "cycle": conv["cycle"],
             "created_at": row["created_at"].isoformat()}
@@ -151,33 +154,22 @@ async def ready() -> dict[str, bool]:
     return {"ready": True}
 
 
-async def _no_reset(conn: asyncpg.Connection) -> None:
-    """Like SQLAlchemy's pool (ShopDesk's unit of work): no reset query on release."""
-
-
 def create_bare_app() -> Litestar:
     dsn = os.environ["BENCH_APP_DSN"]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
-        # The same codecs as ShopDesk's connections: jsonb parameters are JSON text.
+        # ShopDesk's pool: the same codecs, the same reset on release.
         app.state.pool = await asyncpg.create_pool(dsn, min_size=10, max_size=20,
-                                                   reset=_no_reset, init=_jsonb_as_text)
-        app.state.limits_pool = await asyncpg.create_pool(dsn, min_size=2, max_size=20)
+                                                   init=decode_json_columns)
         app.state.key_id = uuid.uuid4()
         app.state.actor = str(app.state.key_id)
         try:
             yield
         finally:
             await app.state.pool.close()
-            await app.state.limits_pool.close()
 
     return Litestar(route_handlers=[bare_inbound, ready], lifespan=[lifespan], debug=False)
-
-
-async def _jsonb_as_text(conn: asyncpg.Connection) -> None:
-    await conn.set_type_codec("jsonb", schema="pg_catalog", format="text",
-                              encoder=str, decoder=json.loads)
 
 
 # -- the load generator (its own process) ----------------------------------------------------

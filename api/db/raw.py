@@ -27,7 +27,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-__all__ = ["Row", "Sql", "connection_of", "sql_of"]
+__all__ = ["Db", "RawUnit", "Row", "Sql", "connection_of", "sql_of"]
 
 # ``:name``, but not the second colon of a ``::type`` cast, nor a time inside a literal.
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
@@ -50,11 +50,30 @@ class Row(asyncpg.Record):
         return dict(self.items())
 
 
-Executor = AsyncSession | AsyncConnection
+class RawUnit:
+    """A unit of work on a plain asyncpg connection, where a session costs too much.
+
+    It stands where an ``AsyncSession`` would for code that only runs ``Sql`` statements:
+    ``conn`` is in a transaction bound to the shop (``api.db.writer``), and ``info`` is the
+    transaction's notebook, like ``AsyncSession.info``: caches and ``after_commit`` hooks.
+    """
+
+    __slots__ = ("conn", "info")
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+        self.info: dict[str, Any] = {}
+
+
+# What ``Sql`` runs on: a request's session or unit of work, or an engine connection.
+Db = AsyncSession | RawUnit
+Executor = AsyncSession | AsyncConnection | RawUnit
 
 
 async def connection_of(db: Executor) -> asyncpg.Connection:
     """The asyncpg connection under ``db``'s current transaction (begun if need be)."""
+    if type(db) is RawUnit:
+        return db.conn
     if isinstance(db, AsyncSession):
         transaction = db.get_transaction()
         cached = db.info.get(_INFO_KEY)
@@ -176,6 +195,11 @@ class _DriverError(Exception):
         self.pgcode = self.sqlstate
 
 
-def _translated(statement: Sql, error: asyncpg.PostgresError) -> sa_exc.DBAPIError:
+def translated(statement: str, error: asyncpg.PostgresError) -> sa_exc.DBAPIError:
+    """``error`` as SQLAlchemy's asyncpg dialect would have raised it."""
     kind = sa_exc.IntegrityError if isinstance(error, _INTEGRITY) else sa_exc.DBAPIError
-    return kind(statement.text, None, _DriverError(error), hide_parameters=True)
+    return kind(statement, None, _DriverError(error), hide_parameters=True)
+
+
+def _translated(statement: Sql, error: asyncpg.PostgresError) -> sa_exc.DBAPIError:
+    return translated(statement.text, error)

@@ -7,8 +7,9 @@ at every step) than in PostgreSQL and serialisation together; the benchmark in `
 measured it. So those routes take ``shop_reader``: a connection from a small asyncpg pool
 of the same API role (no RLS bypass), inside a transaction that is bound to the guard's
 shop with the same transaction-local ``set_config('app.shop_id', ..., true)`` as
-``shop_session``, and committed by the framework when the handler returns. Writes never
-come here: they take ``shop_session``.
+``shop_session``, and committed by the framework when the handler returns. Writes take
+``shop_session``, except the one hot write: it takes ``shop_writer`` (``api.db.writer``) from the same pool,
+and the rate limiter makes its one autocommit call on it.
 """
 
 from __future__ import annotations
@@ -33,11 +34,17 @@ BEGIN_BOUND_SQL = "BEGIN READ ONLY; SELECT set_config('app.shop_id', '{shop_id}'
 
 
 async def decode_json_columns(conn: asyncpg.Connection) -> None:
-    # jsonb columns arrive as Python values, as they do through SQLAlchemy.
+    """The codecs SQLAlchemy's asyncpg dialect sets, so ``api.db.raw.Sql`` runs the same here.
+
+    jsonb columns arrive as Python values; a json(b) parameter is JSON text (what the
+    services already pass, ``CAST(:x AS jsonb)``); inet comes and goes as text.
+    """
     for name in ("json", "jsonb"):
         await conn.set_type_codec(name, schema="pg_catalog", format="text",
-                                  encoder=lambda value: msgspec.json.encode(value).decode(),
-                                  decoder=msgspec.json.decode)
+                                  encoder=str, decoder=msgspec.json.decode)
+    for name in ("inet", "cidr"):
+        await conn.set_type_codec(name, schema="pg_catalog", format="text",
+                                  encoder=str, decoder=str)
 
 
 async def create_reader_pool(dsn: str, settings: DatabaseSettings) -> asyncpg.Pool:

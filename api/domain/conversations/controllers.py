@@ -11,6 +11,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db.raw import RawUnit
 from api.domain.audit.context import AuditContext, audit_context_of
 from api.domain.conversations import assignment, board, inbound, queries, replies
 from api.domain.conversations.deps import WorkspaceActor, provide_workspace_actor
@@ -47,13 +48,14 @@ class InboundController(Controller):
     tags = ["conversations"]
 
     @post("/inbound", status_code=200, **requires("messages:ingest"))
-    async def receive(self, request: Request, shop_session: NamedDependency[AsyncSession],
+    async def receive(self, request: Request, shop_writer: NamedDependency[RawUnit],
                       shop_scope: NamedDependency[ShopScope],
                       data: JSONBody[InboundMessage]) -> InboundAnswer:
         """A customer message from one of the shop's channels; redeliveries get the same answer."""
-        # The audit context is read here rather than injected: the busiest route then has a
-        # straight dependency chain, which Litestar resolves without a task group per request.
-        return await inbound.receive(shop_session, shop_scope.shop_id, data,
+        # The busiest write: a plain asyncpg unit of work (``api.db.writer``), and the audit
+        # context read here rather than injected, so the dependency chain is straight and
+        # Litestar resolves it without a task group per request.
+        return await inbound.receive(shop_writer, shop_scope.shop_id, data,
                                      audit_context_of(request, shop_scope.principal),
                                      request.app.state.settings.live_presence_ttl_seconds)
 

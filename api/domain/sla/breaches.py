@@ -13,7 +13,6 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.hooks import after_commit
@@ -61,6 +60,7 @@ async def record_due(session: AsyncSession, clock: Any, now: datetime,
     return changed
 
 
+_PRESENCE_INSTALLED = Sql("SELECT to_regclass('public.staff_presence') IS NOT NULL")
 _LEAST_LOADED_ONLINE = Sql(
     "SELECT p.user_id FROM staff_presence p JOIN shop_members m "
     "ON m.shop_id = p.shop_id AND m.user_id = p.user_id "
@@ -74,9 +74,7 @@ _LEAST_LOADED_ONLINE = Sql(
 async def _online_agent(session: AsyncSession, shop_id: uuid.UUID,
                         exclude: uuid.UUID | None) -> uuid.UUID | None:
     """Another online member who answers customers, the least loaded first."""
-    present = (await session.execute(text("SELECT to_regclass('public.staff_presence')"))
-               ).scalar_one()
-    if present is None:
+    if not await _PRESENCE_INSTALLED.scalar(session):
         return None  # no presence yet (workspace not installed): reassignment is skipped
     return await _LEAST_LOADED_ONLINE.scalar(session, {"shop_id": shop_id, "exclude": exclude})
 

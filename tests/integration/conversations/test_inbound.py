@@ -111,6 +111,9 @@ async def test_contact_seller_off_refuses_new_web_conversations(world: World) ->
     assert turned_off.status_code == 200
     assert_error(await inbound(world, shop_id, key, customer="new-buyer"),
                  403, "conversation.contact_seller_disabled")
+    # The refusal came after the customer's identity was written: it rolled back with it.
+    assert await _rows(world, shop_id, "SELECT 1 FROM customer_identities WHERE shop_id = :s "
+                       "AND channel = 'web' AND external_id = 'new-buyer'") == []
     # Other channels, and conversations already going, carry on.
     assert (await inbound(world, shop_id, key, customer="new-buyer", channel="mobile")
             ).status_code == 200
