@@ -7,8 +7,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar, Router
+from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
@@ -134,7 +136,7 @@ def create_app(settings: Settings | None = None, *, database_url: URL | str | No
             "db_session": Provide(provide_db_session),
             "audit_context": Provide(provide_audit_context, sync_to_thread=False),
         },
-        guards=[permission_guard, rate_limit_guard],  # limits count admitted keys only
+        guards=[_admission],
         before_send=[rate_limit_headers],
         middleware=[
             RequestContextMiddleware,
@@ -184,6 +186,15 @@ def _wire_transaction_hooks() -> None:
     on_rollback(audit_rolled_back_refusal)
     on_commit(note_key_use)  # integration_keys.last_used_at, at most once a minute per key
     members_founder.wire()  # onboarding's founder membership (signal from shops)
+
+
+async def _admission(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """The one guard: the permission first, then the rate limit (it counts admitted keys only).
+
+    One guard rather than two: Litestar copies the route handler for every guard it calls.
+    """
+    await permission_guard(connection, handler)
+    await rate_limit_guard(connection, handler)
 
 
 def _infrastructure_handlers() -> list[object]:

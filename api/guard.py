@@ -22,6 +22,7 @@ firm's chain.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from uuid import UUID
 
 from litestar.connection import ASGIConnection
@@ -36,7 +37,7 @@ from rbac.decision import Decision, Reason
 from rbac.engine import FIRM_DOMAIN
 from rbac.runtime import AuthzRuntime
 
-__all__ = ["SCOPE_STATE_KEY", "ShopScope", "check_session", "permission_guard"]
+__all__ = ["SCOPE_STATE_KEY", "ShopScope", "check_session", "may", "permission_guard"]
 
 SCOPE_STATE_KEY = "shop_scope"
 
@@ -135,6 +136,23 @@ async def permission_guard(connection: ASGIConnection, handler: BaseRouteHandler
     else:
         await record_denial(connection, shop_id, details, principal)
     raise ApiError(status, code, message, {"permission": permission} if status == 403 else {})
+
+
+def may(connection: ASGIConnection, scope: ShopScope) -> Callable[[str], bool]:
+    """Whether the admitted caller also holds another permission in the same shop.
+
+    For data a route shows only in part (the route's own permission let the caller in): the
+    same Casbin decision as the guard's, roles looked up now, never from the token. A key
+    holds exactly its scopes.
+    """
+    principal = scope.principal
+    if isinstance(principal, IntegrationKeyPrincipal):
+        return lambda permission: permission in principal.scopes
+    runtime: AuthzRuntime = connection.app.state.authz
+    assert runtime.policy is not None
+    policy, shop = runtime.policy, str(scope.shop_id)
+    return lambda permission: policy.decide(permission, principal.user_id, shop,
+                                            principal.client).allowed
 
 
 def _admit(connection: ASGIConnection, scope: ShopScope) -> None:

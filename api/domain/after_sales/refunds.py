@@ -129,5 +129,8 @@ async def _failed(session: AsyncSession, action: StoreAction, _: AuditContext) -
         "WHERE shop_id = :s AND action_id = :a"), {"s": action.shop_id, "a": action.id})
 
 
+# A refund is part of the order's story: whoever reads orders sees it (agents handle
+# disputes; refunds:process is what it takes to decide one).
+actions.readable_with(ActionKind.ORDER_REFUND.value, "orders:read")
 actions.on_applied(ActionKind.ORDER_REFUND.value, _applied)
 actions.on_failed(ActionKind.ORDER_REFUND.value, _failed)

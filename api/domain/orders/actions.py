@@ -177,6 +177,9 @@ async def _refused(session: AsyncSession, action: StoreAction, _: AuditContext) 
     await _update(session, action, "refused_at = now()", {})
 
 
+for _kind in (ActionKind.ORDER_REPRICE, ActionKind.ORDER_SHIP, ActionKind.ORDER_CLOSE,
+              ActionKind.ORDER_REFUSAL):
+    actions.readable_with(_kind.value, "orders:read")
 actions.on_applied(ActionKind.ORDER_REPRICE.value, _repriced)
 actions.on_applied(ActionKind.ORDER_SHIP.value, _shipped)
 actions.on_applied(ActionKind.ORDER_CLOSE.value, _closed)

@@ -175,6 +175,9 @@ def _status_effect(status: str):  # type: ignore[no-untyped-def]
     return effect
 
 
+for _kind in (ActionKind.PRODUCT_UPDATE, ActionKind.PRODUCT_PUBLISH,
+              ActionKind.PRODUCT_UNPUBLISH):
+    actions.readable_with(_kind.value, "products:read")
 actions.on_applied(ActionKind.PRODUCT_UPDATE.value, _edited)
 actions.on_applied(ActionKind.PRODUCT_PUBLISH.value, _status_effect("published"))
 actions.on_applied(ActionKind.PRODUCT_UNPUBLISH.value, _status_effect("unpublished"))

@@ -29,13 +29,14 @@ from api.domain.reviews.schemas import (
     ReviewPushed,
     ReviewRead,
 )
-from api.domain.store_actions.services import request_action
+from api.domain.store_actions.services import readable_with, request_action
 from api.pagination import Page
 
 __all__ = ["REPLY_ACTION", "get_review", "list_reviews", "push_review", "reply",
            "retry_reply", "update_follow_up"]
 
 REPLY_ACTION = "review.reply"
+readable_with(REPLY_ACTION, "reviews:manage")  # agents, without it, never see replies
 
 _SELECT = """
 SELECT r.id, r.platform_id, r.platform_order_id, r.rating, r.body, r.buyer_name,

@@ -32,11 +32,14 @@ from api.domain.store_actions import errors
 from api.domain.store_actions.enums import ActionStatus, Outcome
 from api.pagination import Page, decode_cursor, page_of
 
-__all__ = ["EVENT_PERMISSION", "StoreAction", "confirm_action", "find_by_key", "get_action",
-           "in_flight_of", "list_actions", "on_applied", "on_failed", "request_action"]
+__all__ = ["StoreAction", "confirm_action", "find_by_key", "get_action", "in_flight_of",
+           "list_actions", "on_applied", "on_failed", "read_permission", "readable_with",
+           "readable_kinds", "request_action"]
 
-# Who sees action events on the staff stream (the shop's systems read them all with a key).
-EVENT_PERMISSION = "orders:read"
+# Who may read an action of each kind (its list entry, its events on the staff stream): the
+# permission that reads its target. A review reply is for reviews:manage, a redemption for
+# verifications:read; an agent with orders:read sees neither. Each slice registers its kinds.
+_read_permission: dict[str, str] = {}
 
 Effect = Callable[[AsyncSession, "StoreAction", AuditContext], Awaitable[None]]
 _applied: dict[str, list[Effect]] = defaultdict(list)
@@ -71,6 +74,27 @@ class StoreAction:
                 "target_id": str(self.target_id), "payload": self.payload,
                 "status": self.status, "reason": self.reason, "attempt": self.attempts,
                 "idempotency_key": self.idempotency_key}
+
+
+def readable_with(kind: str, permission: str) -> None:
+    """Actions of ``kind`` are read with ``permission`` (one per kind; a second is a bug)."""
+    if _read_permission.setdefault(kind, permission) != permission:
+        raise ValueError(f"store action kind {kind!r} is already read with "
+                         f"{_read_permission[kind]!r}")
+
+
+def read_permission(kind: str) -> str:
+    """The permission that reads actions of ``kind``; an unregistered kind is a bug."""
+    try:
+        return _read_permission[kind]
+    except KeyError:
+        raise LookupError(f"store action kind {kind!r} has no read permission") from None
+
+
+def readable_kinds(may: Callable[[str], bool]) -> list[str]:
+    """The kinds whose read permission ``may`` grants (a decision per distinct permission)."""
+    granted = {permission: may(permission) for permission in set(_read_permission.values())}
+    return [kind for kind, permission in _read_permission.items() if granted[permission]]
 
 
 def on_applied(kind: str, callback: Effect) -> None:
@@ -122,7 +146,8 @@ async def find_by_key(session: AsyncSession, shop_id: uuid.UUID, idempotency_key
 
 async def _announce(session: AsyncSession, action: StoreAction, audit_context: AuditContext,
                     event: str, audit_action: str) -> None:
-    await emit(session, action.shop_id, event, action.event_data, permission=EVENT_PERMISSION)
+    await emit(session, action.shop_id, event, action.event_data,
+               permission=read_permission(action.kind))
     await record(session, audit_context, shop_id=action.shop_id, action=audit_action,
                  target=f"{action.target_type}:{action.target_id}",
                  details={"action_id": str(action.id), "kind": action.kind,
@@ -183,6 +208,7 @@ async def request_action(session: AsyncSession, shop_id: uuid.UUID, *, kind: str
     409 (``store_action.idempotency_key_reused``); another action of the same kind on the
     same target still waiting for the store is a 409 (``store_action.in_flight``).
     """
+    read_permission(kind)  # refuse a kind nobody could ever read, before writing it
     existing = await find_by_key(session, shop_id, idempotency_key, lock=True)
     if existing is None:
         row = (await session.execute(text(
@@ -241,13 +267,15 @@ async def confirm_action(session: AsyncSession, shop_id: uuid.UUID, action_id: u
     return confirmed
 
 
-async def list_actions(session: AsyncSession, shop_id: uuid.UUID, *, limit: int,
-                       cursor: str | None, status: str | None = None,
+async def list_actions(session: AsyncSession, shop_id: uuid.UUID, *, kinds: list[str],
+                       limit: int, cursor: str | None, status: str | None = None,
                        target_type: str | None = None, target_id: uuid.UUID | None = None
                        ) -> Page[StoreAction]:
-    """Newest first; the cursor carries (created_at, id)."""
+    """Newest first, of ``kinds`` only (what the caller may read); the cursor carries
+    (created_at, id)."""
     after = decode_cursor(cursor, (datetime, uuid.UUID))
-    where, params = ["shop_id = :shop_id"], {"shop_id": shop_id, "limit": limit + 1}
+    where = ["shop_id = :shop_id", "kind = ANY(:kinds)"]
+    params: dict[str, Any] = {"shop_id": shop_id, "kinds": kinds, "limit": limit + 1}
     if status is not None:
         where.append("status = :status")
         params["status"] = status

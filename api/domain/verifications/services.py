@@ -199,4 +199,6 @@ async def _store_failed(session: AsyncSession, action: StoreAction, ctx: AuditCo
                  target=f"verification:{action.target_id}", details={"reason": action.reason})
 
 
+# Every redemption record is for verifications:read; agents see their own elsewhere.
+actions.readable_with(REDEEM_ACTION, "verifications:read")
 actions.on_failed(REDEEM_ACTION, _store_failed)

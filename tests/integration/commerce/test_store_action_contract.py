@@ -15,6 +15,7 @@ from api.errors import ApiError
 from tests.integration.commerce.helpers import make_shop
 
 CTX = AuditContext(actor_id=None, client="test", ip=None, request_id=None)
+services.readable_with("test.contract", "orders:read")  # as a slice registers its kinds
 
 
 async def _in_shop(world, shop_id, work):  # type: ignore[no-untyped-def]
@@ -90,3 +91,16 @@ async def test_another_shops_action_is_not_found(world) -> None:
     with pytest.raises(ApiError) as missing:
         await _in_shop(world, other.shop_id, confirm)
     assert missing.value.status == 404
+
+
+async def test_a_kind_nobody_may_read_is_refused_before_anything_is_written(world) -> None:
+    shop = await make_shop(world, roles=())
+
+    async def ask(session):  # type: ignore[no-untyped-def]
+        return await services.request_action(
+            session, shop.shop_id, kind="test.unregistered", target_type="thing",
+            target_id=uuid.uuid4(), payload={}, requested_by=None, idempotency_key=None,
+            audit_context=CTX)
+
+    with pytest.raises(LookupError, match="test.unregistered"):
+        await _in_shop(world, shop.shop_id, ask)
