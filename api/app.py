@@ -89,7 +89,8 @@ def create_app(settings: Settings | None = None, *, database_url: URL | str | No
     _wire_transaction_hooks()
     sla_subscriptions.register()  # SLA clocks follow the workspace's signals (issue 7)
     workspace_wiring.register(breach_source=seconds_to_breach,  # issue 6: queue, presence
-                              reader_breach_source=seconds_to_breach_on)
+                              reader_breach_source=seconds_to_breach_on,
+                              live_ttl_seconds=settings.live_presence_ttl_seconds)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:

@@ -39,8 +39,18 @@ from api.domain.presence.services import (
 from api.domain.presence.signals import PresenceChanged
 from api.signals import publish
 
-__all__ = ["auto_assign", "claim", "on_presence_changed", "read_settings", "transfer",
-           "update_settings"]
+__all__ = ["DEFAULT_CAPACITY", "auto_assign", "claim", "configure", "escalate",
+           "on_presence_changed", "read_settings", "transfer", "update_settings"]
+
+DEFAULT_CAPACITY = 5  # open conversations per agent, until the shop sets its own
+# How long a live-stream presence lasts without a refresh, for work that runs without a
+# request (an SLA escalation found by the breach worker); set from settings at start.
+_live_ttl_seconds = 120.0
+
+
+def configure(*, live_ttl_seconds: float) -> None:
+    global _live_ttl_seconds
+    _live_ttl_seconds = live_ttl_seconds
 
 _SETTINGS = Sql("SELECT assignment_mode, agent_capacity, last_assignee_id "
                  "FROM shop_workspace_settings WHERE shop_id = :shop_id")
@@ -64,6 +74,11 @@ _CANDIDATES = Sql(
     "FROM shop_members m JOIN staff_presence p ON p.shop_id = m.shop_id AND p.user_id = m.user_id "
     "WHERE m.shop_id = :shop_id AND m.status = 'active' AND m.role = ANY(:roles) "
     f"AND {EFFECTIVE} = 'online' ORDER BY m.user_id")
+# An escalation moves the conversation only if nobody else moved it since the breach.
+_ESCALATE = Sql(
+    "UPDATE conversations SET assignee_id = :user_id, assigned_at = :at, updated_at = :at "
+    "WHERE shop_id = :shop_id AND id = :id AND status <> 'resolved' "
+    f"AND assignee_id IS NOT DISTINCT FROM :from_ RETURNING {COLUMNS}")
 _REMEMBER = Sql("UPDATE shop_workspace_settings SET last_assignee_id = :user_id "
                  "WHERE shop_id = :shop_id")
 # The waiting queue, oldest first, skipping conversations another change holds right now
@@ -85,7 +100,8 @@ _TRANSFER = Sql(
 async def read_settings(session: AsyncSession, shop_id: uuid.UUID) -> WorkspaceSettingsRead:
     row = await _SETTINGS.first(session, {"shop_id": shop_id})
     if row is None:
-        return WorkspaceSettingsRead(assignment_mode=AssignmentMode.OFF, agent_capacity=5)
+        return WorkspaceSettingsRead(assignment_mode=AssignmentMode.OFF,
+                                     agent_capacity=DEFAULT_CAPACITY)
     return WorkspaceSettingsRead(assignment_mode=AssignmentMode(row.assignment_mode),
                                  agent_capacity=row.agent_capacity)
 
@@ -151,6 +167,34 @@ async def auto_assign(session: AsyncSession, ann: Announcements, row: Any, live_
                                                 "user_id": chosen})
     await _assigned(session, ann, assigned, None, None, "auto")
     return assigned
+
+
+async def escalate(session: AsyncSession, shop_id: uuid.UUID, conversation_id: uuid.UUID,
+                   from_assignee: uuid.UUID | None, at: datetime) -> uuid.UUID | None:
+    """Hand a breached conversation to someone else who can answer now (SLA escalation).
+
+    The same rule as automatic assignment: online staff (a lapsed live-stream presence is
+    offline) under the shop's capacity, the least loaded first; never the member it is
+    taken from. Announced like any assignment (``conversation.assigned`` to the new
+    assignee, ``conversation.unassigned`` to the previous one). ``None`` when nobody can take
+    it, or a change since the breach already moved it.
+    """
+    settings = await _SETTINGS.first(session, shop_id=shop_id)
+    capacity = settings.agent_capacity if settings is not None else DEFAULT_CAPACITY
+    candidates = [c for c in await _CANDIDATES.all(
+        session, shop_id=shop_id, roles=WORKSPACE_ROLES, live_ttl=_live_ttl_seconds)
+        if c.user_id != from_assignee and c.open_count < capacity]
+    if not candidates:
+        return None
+    chosen = min(candidates, key=lambda c: (c.open_count, c.user_id)).user_id
+    row = await _ESCALATE.first(session, shop_id=shop_id, id=conversation_id, user_id=chosen,
+                                from_=from_assignee, at=at)
+    if row is None:
+        return None
+    ann = Announcements(shop_id)
+    await _assigned(session, ann, row, from_assignee, None, "escalation")
+    await ann.flush(session)
+    return chosen
 
 
 async def claim(session: AsyncSession, actor: WorkspaceActor, conversation_id: uuid.UUID

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.domain.conversations import breach
+from api.domain.conversations import assignment, breach
 from api.domain.conversations.assignment import on_presence_changed
 from api.domain.presence.signals import PresenceChanged
 from api.signals import subscribe
@@ -11,8 +11,11 @@ __all__ = ["register"]
 
 
 def register(breach_source: breach.BreachSource | None = None,
-             reader_breach_source: breach.ReaderBreachSource | None = None) -> None:
+             reader_breach_source: breach.ReaderBreachSource | None = None,
+             live_ttl_seconds: float | None = None) -> None:
     """Hand members coming online waiting conversations; take the SLA's breach figures."""
     subscribe(PresenceChanged, on_presence_changed)
+    if live_ttl_seconds is not None:
+        assignment.configure(live_ttl_seconds=live_ttl_seconds)
     if breach_source is not None:
         breach.provide(breach_source, reader_breach_source)

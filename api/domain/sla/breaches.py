@@ -3,8 +3,9 @@
 The ledger row is written once (a unique index backs it, whoever notices first: the worker
 or a change in the conversation), then an event goes to the shop's log (``sla.warning``,
 ``sla.breached``: webhooks and the audit of SLA work read it there) and, for a wait still
-unanswered, the policy's escalation: reassign to another online agent and tell the shop's
-admins (``sla.escalated``, visible to ``cs:supervise``).
+unanswered, the policy's escalation: reassign to another member who can answer now (the
+workspace's rule: online, under capacity, least loaded) and tell the shop's admins
+(``sla.escalated``, visible to ``cs:supervise``).
 """
 
 from __future__ import annotations
@@ -16,12 +17,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.hooks import after_commit
-from api.db.raw import Sql
-from api.domain.conversations.signals import ConversationAssigned
+from api.domain.conversations import assignment
 from api.domain.events.outbox import emit
 from api.domain.sla import clocks
 from api.domain.sla.policy import load_policy
-from api.signals import publish
 
 __all__ = ["escalate_breach", "record_due"]
 
@@ -60,48 +59,16 @@ async def record_due(session: AsyncSession, clock: Any, now: datetime,
     return changed
 
 
-_PRESENCE_INSTALLED = Sql("SELECT to_regclass('public.staff_presence') IS NOT NULL")
-_LEAST_LOADED_ONLINE = Sql(
-    "SELECT p.user_id FROM staff_presence p JOIN shop_members m "
-    "ON m.shop_id = p.shop_id AND m.user_id = p.user_id "
-    "WHERE p.shop_id = :shop_id AND p.status = 'online' AND m.status = 'active' "
-    "AND m.role IN ('founder', 'senior_admin', 'admin', 'agent') "
-    "AND p.user_id IS DISTINCT FROM :exclude "
-    "ORDER BY (SELECT count(*) FROM conversations c WHERE c.shop_id = p.shop_id "
-    "AND c.assignee_id = p.user_id AND c.status <> 'resolved'), p.user_id LIMIT 1")
-
-
-async def _online_agent(session: AsyncSession, shop_id: uuid.UUID,
-                        exclude: uuid.UUID | None) -> uuid.UUID | None:
-    """Another online member who answers customers, the least loaded first."""
-    if not await _PRESENCE_INSTALLED.scalar(session):
-        return None  # no presence yet (workspace not installed): reassignment is skipped
-    return await _LEAST_LOADED_ONLINE.scalar(session, {"shop_id": shop_id, "exclude": exclude})
-
-
-_REASSIGN = Sql(
-    "UPDATE conversations SET assignee_id = :to, assigned_at = :now, "
-    "updated_at = :now WHERE shop_id = :shop_id AND id = :cid "
-    "AND status <> 'resolved' AND assignee_id IS NOT DISTINCT FROM :from_ "
-    "RETURNING id")
-
-
 async def escalate_breach(session: AsyncSession, clock: Any, assignee_id: uuid.UUID | None,
                    now: datetime) -> uuid.UUID | None:
     """Apply the shop's escalation to a breached, unanswered wait; the new assignee if any."""
     policy = await load_policy(session, clock.shop_id)
     new_assignee = None
     if policy.escalate_reassign:
-        new_assignee = await _online_agent(session, clock.shop_id, assignee_id)
-        if new_assignee is not None:
-            moved = await _REASSIGN.first(session, {"to": new_assignee, "now": now,
-                "shop_id": clock.shop_id, "cid": clock.conversation_id, "from_": assignee_id})
-            if moved is None:
-                new_assignee = None
-            else:
-                await publish(session, ConversationAssigned(
-                    clock.shop_id, clock.conversation_id, clock.cycle, new_assignee,
-                    assignee_id, now, None, "escalation"))
+        # The workspace's own rule decides who can take it (presence, capacity) and
+        # announces the move; the clocks follow its ConversationAssigned signal.
+        new_assignee = await assignment.escalate(session, clock.shop_id, clock.conversation_id,
+                                                 assignee_id, now)
     if policy.escalate_notify or new_assignee is not None:
         await emit(session, clock.shop_id, "sla.escalated", {
             **_event_data(clock),

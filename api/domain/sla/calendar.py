@@ -186,23 +186,29 @@ def business_seconds(calendar: Calendar, begin: datetime, end: datetime) -> floa
     return sum((b - a).total_seconds() for a, b in open_spans(calendar, begin, end))
 
 
-def add_business(calendar: Calendar, begin: datetime, seconds: float) -> datetime | None:
+def add_business(calendar: Calendar, begin: datetime, seconds: float, *,
+                 beyond: bool = False) -> datetime | None:
     """The instant at which ``seconds`` of open time have passed since ``begin``.
+
+    ``beyond``: the instant after which *more* than ``seconds`` have passed, which is where a
+    deadline lies (reaching the target exactly is still within it). The two differ when the
+    target is reached exactly as the calendar closes: then nothing more passes until it
+    opens again, and the deadline is that opening, not the closing.
 
     ``None`` when the calendar never opens again within the search horizon (no intervals,
     or only holidays ahead): such a wait has no deadline.
     """
-    if seconds <= 0:
+    if seconds <= 0 and not beyond:
         return begin
     if calendar.always_open:
-        return begin + timedelta(seconds=seconds)
-    remaining = seconds
+        return begin + timedelta(seconds=max(seconds, 0.0))
+    remaining = max(seconds, 0.0)
     window_start = begin
     for _ in range(0, _MAX_DAYS, 14):
         window_end = window_start + timedelta(days=14)
         for a, b in open_spans(calendar, window_start, window_end):
             length = (b - a).total_seconds()
-            if length >= remaining:
+            if length > remaining or (length == remaining and not beyond):
                 return a + timedelta(seconds=remaining)
             remaining -= length
         window_start = window_end

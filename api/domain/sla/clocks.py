@@ -105,13 +105,14 @@ def _deadlines(clock: Any, calendar: Calendar, segment_at: datetime, accrued: tu
         return None, None
     counted = accrued[1] if clock.business_hours else accrued[0]
 
-    def reach(amount: float) -> datetime | None:
+    def reach(amount: float, *, beyond: bool = False) -> datetime | None:
         remaining = max(amount - counted, 0.0)
         if clock.business_hours:
-            return add_business(calendar, segment_at, remaining)
+            return add_business(calendar, segment_at, remaining, beyond=beyond)
         return segment_at + timedelta(seconds=remaining)
 
-    deadline = reach(clock.target_seconds)
+    # A breach needs time beyond the target: in business hours that can be the next opening.
+    deadline = reach(clock.target_seconds, beyond=True)
     warn_at = None
     if clock.warning_ratio is not None and not warned:
         warn_at = reach(clock.target_seconds * clock.warning_ratio)

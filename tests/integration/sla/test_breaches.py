@@ -111,3 +111,74 @@ async def test_breach_escalates_to_another_online_agent_and_tells_admins(world: 
     assert escalated.data["to_assignee_id"] == str(online.id)
     clocks = await clocks_of(world, shop_id, convo.id)
     assert {c.metric for c in clocks if c.breached_at is not None} == {"frt"}
+
+
+async def test_escalation_follows_presence_and_capacity_and_tells_both_members(
+        world: World) -> None:
+    shop_id, founder = await world.shop()
+    busy = await world.staff(shop_id, "agent")
+    lapsed = await world.staff(shop_id, "agent")  # on a live stream that went quiet an hour ago
+    full = await world.staff(shop_id, "agent")  # online, but at the shop's capacity of one
+    free = await world.staff(shop_id, "agent")
+    await set_policy(world, shop_id, founder, targets=[{"metric": "frt", "seconds": 60}],
+                     escalate_reassign=True, escalate_notify=False)
+    now = datetime.now(UTC)
+
+    async def setup(session):  # type: ignore[no-untyped-def]
+        await session.execute(text(
+            "INSERT INTO shop_workspace_settings (shop_id, agent_capacity) VALUES (:s, 1)"),
+            {"s": shop_id})
+        for user, via, refreshed in ((lapsed.id, "live", now - timedelta(hours=1)),
+                                     (full.id, "workspace", now), (free.id, "workspace", now)):
+            await session.execute(text(
+                "INSERT INTO staff_presence (shop_id, user_id, status, via, refreshed_at) "
+                "VALUES (:s, :u, 'online', :via, :at)"),
+                {"s": shop_id, "u": user, "via": via, "at": refreshed})
+
+    await run_in_shop(world, shop_id, setup)
+    # ``lapsed`` has the fewest open conversations (none), ``full`` one: by load alone the
+    # old rule picked ``lapsed``, who is not there to answer.
+    other = Convo(world, shop_id)
+    await other.open(now)
+    await other.assign(full.id, now)
+    convo = Convo(world, shop_id)
+    await convo.open(now - timedelta(minutes=5))
+    await convo.assign(busy.id, now - timedelta(minutes=4, seconds=30))
+    await run_once(world.app.state.sessionmaker)
+
+    async def assignee(session):  # type: ignore[no-untyped-def]
+        return (await session.execute(text(
+            "SELECT assignee_id FROM conversations WHERE shop_id = :s AND id = :c"),
+            {"s": shop_id, "c": convo.id})).scalar_one()
+
+    assert await run_in_shop(world, shop_id, assignee) == free.id
+    assigned = [e for e in await _events(world, shop_id, "conversation.assigned")
+                if e.data["conversation_id"] == str(convo.id) and e.data["reason"] == "escalation"]
+    unassigned = [e for e in await _events(world, shop_id, "conversation.unassigned")
+                  if e.data["conversation_id"] == str(convo.id)]
+    assert [e.subject_user_id for e in assigned] == [free.id]
+    assert [e.subject_user_id for e in unassigned] == [busy.id]
+    [escalated] = await _events(world, shop_id, "sla.escalated")
+    assert escalated.data["to_assignee_id"] == str(free.id)
+
+
+async def test_escalation_with_nobody_able_to_take_it_leaves_the_conversation(
+        world: World) -> None:
+    shop_id, founder = await world.shop()
+    busy = await world.staff(shop_id, "agent")
+    await set_policy(world, shop_id, founder, targets=[{"metric": "frt", "seconds": 60}],
+                     escalate_reassign=True, escalate_notify=True)
+    convo = Convo(world, shop_id)
+    now = datetime.now(UTC)
+    await convo.open(now - timedelta(minutes=5))
+    await convo.assign(busy.id, now - timedelta(minutes=4, seconds=30))
+    await run_once(world.app.state.sessionmaker)
+
+    async def assignee(session):  # type: ignore[no-untyped-def]
+        return (await session.execute(text(
+            "SELECT assignee_id FROM conversations WHERE shop_id = :s AND id = :c"),
+            {"s": shop_id, "c": convo.id})).scalar_one()
+
+    assert await run_in_shop(world, shop_id, assignee) == busy.id
+    [escalated] = await _events(world, shop_id, "sla.escalated")
+    assert escalated.data["reassigned"] is False and escalated.data["to_assignee_id"] is None

@@ -137,3 +137,41 @@ async def test_most_specific_target_wins(world: World) -> None:
         convo = Convo(world, shop_id, channel=channel, priority=priority)
         await convo.open(t0)
         assert clock(await clocks_of(world, shop_id, convo.id), "frt").target_seconds == seconds
+
+
+async def test_target_reached_exactly_at_closing_is_not_a_breach_until_it_reopens(
+        world: World) -> None:
+    # Found by the property test: the hour runs out at 23:00, when the shop closes. Nothing
+    # more counts until it opens again, so a reply a minute later is still within target.
+    shop_id, founder = await world.shop()
+    agent = await world.staff(shop_id, "agent")
+    await set_calendar(world, shop_id, founder, timezone="Europe/Berlin", intervals=[
+        {"weekday": 4, "start": "00:00", "end": "23:00"},
+        {"weekday": 0, "start": "09:00", "end": "18:00"}])
+    await set_policy(world, shop_id, founder, business_hours=True, warning_ratio=None,
+                     targets=[{"metric": "frt", "seconds": 3600}])
+    convo = Convo(world, shop_id)
+    await convo.open(utc(2027, 10, 29, 20))  # Friday 22:00 in Berlin (CEST)
+    frt = clock(await clocks_of(world, shop_id, convo.id), "frt")
+    assert frt.deadline_at == utc(2027, 11, 1, 8)  # Monday 09:00 CET, the next opening
+    await convo.reply(utc(2027, 10, 29, 21, 1), agent.id)  # 23:01, after closing
+    frt = clock(await clocks_of(world, shop_id, convo.id), "frt")
+    assert (frt.calendar_seconds, frt.business_seconds) == (3660, 3600)
+    assert frt.breached_at is None
+    kinds = [r.kind for r in await ledger_of(world, shop_id, convo.id) if r.metric == "frt"]
+    assert "breach" not in kinds
+    [fulfil] = [r for r in await ledger_of(world, shop_id, convo.id)
+                if r.metric == "frt" and r.kind == "fulfil"]
+    assert fulfil.within_target is True
+
+
+async def test_a_deadline_inside_opening_hours_is_unchanged_by_that_rule(world: World) -> None:
+    shop_id, founder = await world.shop()
+    await set_calendar(world, shop_id, founder, timezone="Asia/Shanghai",
+                       intervals=WEEKDAYS_SPLIT)
+    await set_policy(world, shop_id, founder, business_hours=True,
+                     targets=[{"metric": "frt", "seconds": 1800}])
+    convo = Convo(world, shop_id)
+    await convo.open(utc(2027, 6, 7, 1, 0))  # Monday 09:00 local
+    frt = clock(await clocks_of(world, shop_id, convo.id), "frt")
+    assert frt.deadline_at == utc(2027, 6, 7, 1, 30)
