@@ -56,7 +56,7 @@ _MARK = "__shopdesk_idempotent__"
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 
 KeyHeader = Annotated[str | None, HeaderParameter(
-    header=HEADER, required=False, min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$",
+    name=HEADER, required=False, min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$",
     description="Makes this creating request safe to retry: the same key with the same body "
                 "returns the first answer (for 24 hours); with another body, 422.")]
 

@@ -40,8 +40,8 @@ from api.routing import requires
 __all__ = ["EventStreamController", "IntegrationEventController"]
 
 Scope = NamedDependency[ShopScope]
-LastEventHeader = Annotated[str | None, HeaderParameter(header="Last-Event-ID", max_length=32)]
-LastEventQuery = Annotated[str | None, QueryParameter(query="last_event_id", max_length=32)]
+LastEventHeader = Annotated[str | None, HeaderParameter(name="Last-Event-ID", max_length=32)]
+LastEventQuery = Annotated[str | None, QueryParameter(name="last_event_id", max_length=32)]
 _MAX_SEQ = 2**62
 _SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 

@@ -40,7 +40,7 @@ Audit = NamedDependency[AuditContext]
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)]
 Cursor = Annotated[str | None, QueryParameter(max_length=500)]
 # "scope" is a name Litestar reserves for the ASGI scope: the parameter is renamed.
-ScopeParam = Annotated[ListScope, QueryParameter(query="scope")]
+ScopeParam = Annotated[ListScope, QueryParameter(name="scope")]
 GroupParam = Annotated[uuid.UUID | None, QueryParameter()]
 Search = Annotated[str | None, QueryParameter(min_length=1, max_length=100,
                                               pattern=r"^[^\x00]*$")]

@@ -164,7 +164,7 @@ class FirmSlaController(Controller):
     async def ranking(self, db_session: NamedDependency[AsyncSession],
                       report_query: NamedDependency[reports.ReportQuery],
                       ranked_metric: Annotated[Metric, QueryParameter(
-                          query="rank_by", description="the metric shops are ranked on")
+                          name="rank_by", description="the metric shops are ranked on")
                       ] = Metric.FRT,
                       limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
                       cursor: Annotated[str | None, QueryParameter(max_length=100)] = None,

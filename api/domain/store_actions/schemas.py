@@ -18,7 +18,7 @@ IDEMPOTENCY_KEY = Annotated[str, msgspec.Meta(min_length=1, max_length=200,
                                               pattern=r"^[\x21-\x7e]+$")]
 # The same header on every route that asks the store for something: a repeat is the same
 # action (and, for a failed one, its retry).
-IdempotencyKey = Annotated[str | None, HeaderParameter(header="Idempotency-Key", min_length=1,
+IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key", min_length=1,
                                                        max_length=200, pattern=r"^[\x21-\x7e]+$")]
 REASON = Annotated[str, msgspec.Meta(min_length=1, max_length=1000, pattern=r"^[^\x00]*$")]
 
