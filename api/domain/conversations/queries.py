@@ -36,6 +36,10 @@ _MESSAGE_FIELDS = ("id", "conversation_id", "seq", "cycle", "channel", "author_k
                    "visibility", "author_id", "body", "attachments", "channel_message_id",
                    "created_at")
 _MESSAGE_COLUMNS = ", ".join(_MESSAGE_FIELDS)
+# The hot reads build the read models positionally from records: the orders must agree.
+if (tuple(c.strip() for c in COLUMNS.split(",")) != ConversationRead.__struct_fields__[:-1]
+        or _MESSAGE_FIELDS != MessageRead.__struct_fields__):
+    raise RuntimeError("COLUMNS / _MESSAGE_FIELDS and the read models' field order differ")
 _ONE = text(f"SELECT {COLUMNS} FROM conversations WHERE shop_id = :shop_id AND id = :id")
 _ONE_LOCKED = text(f"SELECT {COLUMNS} FROM conversations WHERE shop_id = :shop_id AND id = :id "
                    "FOR UPDATE")
@@ -116,8 +120,8 @@ async def list_queue(conn: asyncpg.Connection, shop_id: uuid.UUID, *, channel: s
     last = rows[-1] if rows else None
     next_cursor = (encode_cursor([last["cycle_started_at"].isoformat(), str(last["id"])])
                    if more and last else None)
-    return Page(items=[ConversationRead(**row, seconds_to_breach=breach.get(row["id"]))
-                       for row in rows], next_cursor=next_cursor)
+    return Page(items=[ConversationRead(*row, breach.get(row[0])) for row in rows],
+                next_cursor=next_cursor)
 
 
 class ListFilters:
@@ -204,8 +208,8 @@ async def list_messages(conn: asyncpg.Connection, actor: WorkspaceActor,
     rows = await conn.fetch(messages_sql(key is not None), *args)
     if not rows or not visible(actor, _Visibility(rows[0])):
         raise errors.not_found()
-    items = [MessageRead(**{name: row[name] for name in _MESSAGE_FIELDS})
-             for row in rows[:limit] if row["id"] is not None]
+    # Past the two visibility columns, the message's own in MessageRead's order.
+    items = [MessageRead(*row[2:]) for row in rows[:limit] if row["id"] is not None]
     more = len(rows) > limit
     return Page(items=items, next_cursor=encode_cursor([items[-1].seq]) if more and items else None)
 

@@ -31,11 +31,15 @@ def _fields(row: services.MemberRow) -> dict[str, Any]:
 _ROLES = {role.value: role for role in ShopRole}  # a dict lookup beats ShopRole(value)
 
 
+if services.MemberRow._fields != MemberRead.__struct_fields__:
+    raise RuntimeError("MemberRow and MemberRead must list their fields in the same order")
+
+
 def to_read(row: services.MemberRow) -> MemberRead:
-    # Spelled out rather than ``**_fields(row)``: this runs once per row of the busiest list.
-    return MemberRead(user_id=row.user_id, email=row.email, display_name=row.display_name,
-                      role=_ROLES[row.role], status=row.status, added_by=row.added_by,
-                      created_at=row.created_at, removed_at=row.removed_at)
+    # Positional (MemberRow and MemberRead share their field order): this runs once per row
+    # of the busiest list, and keywords cost ten times as much.
+    return MemberRead(row.user_id, row.email, row.display_name, _ROLES[row.role], row.status,
+                      row.added_by, row.created_at, row.removed_at)
 
 
 class MemberController(Controller):

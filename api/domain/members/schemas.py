@@ -41,7 +41,9 @@ class MemberRoleChange(msgspec.Struct, forbid_unknown_fields=True):
     role: GRANTABLE_ROLE
 
 
-class MemberRead(msgspec.Struct, kw_only=True):
+class MemberRead(msgspec.Struct):
+    """Field order = ``MemberRow``'s (the list builds it positionally, a hot read)."""
+
     user_id: uuid.UUID
     email: str
     display_name: str
