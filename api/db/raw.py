@@ -27,7 +27,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-__all__ = ["Db", "RawUnit", "Row", "Sql", "connection_of", "sql_of"]
+__all__ = ["RawUnit", "Row", "Sql", "connection_of", "sql_of", "translated"]
 
 # ``:name``, but not the second colon of a ``::type`` cast, nor a time inside a literal.
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
@@ -66,7 +66,6 @@ class RawUnit:
 
 
 # What ``Sql`` runs on: a request's session or unit of work, or an engine connection.
-Db = AsyncSession | RawUnit
 Executor = AsyncSession | AsyncConnection | RawUnit
 
 
@@ -74,19 +73,17 @@ async def connection_of(db: Executor) -> asyncpg.Connection:
     """The asyncpg connection under ``db``'s current transaction (begun if need be)."""
     if type(db) is RawUnit:
         return db.conn
-    if isinstance(db, AsyncSession):
-        transaction = db.get_transaction()
-        cached = db.info.get(_INFO_KEY)
-        if cached is not None and transaction is not None and cached[0] is transaction:
-            if db.new or db.deleted or db.dirty:
-                await db.flush()
-            return cached[1]
-        if db.new or db.deleted or db.dirty:
-            await db.flush()
-        conn = await _driver_connection(db)
-        db.info[_INFO_KEY] = (db.get_transaction(), conn)
-        return conn
-    return await _driver_connection(db)
+    if not isinstance(db, AsyncSession):
+        return await _driver_connection(db)
+    if db.new or db.deleted or db.dirty:
+        await db.flush()  # a raw statement must not read around pending ORM changes
+    cached = db.info.get(_INFO_KEY)
+    if cached is not None and cached[0] is db.get_transaction():
+        return cached[1]
+    conn = await _driver_connection(db)
+    # Keyed on the transaction: after a commit the next one may hold another connection.
+    db.info[_INFO_KEY] = (db.get_transaction(), conn)
+    return conn
 
 
 async def _driver_connection(db: Executor) -> asyncpg.Connection:

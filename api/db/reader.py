@@ -22,11 +22,12 @@ import msgspec
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 
-from api.errors import ApiError
+from api.errors import database_unavailable
 from api.guard import ShopScope
 from api.settings import DatabaseSettings
 
-__all__ = ["BEGIN_BOUND_SQL", "create_reader_pool", "decode_json_columns", "provide_shop_reader"]
+__all__ = ["BEGIN_BOUND_SQL", "acquire", "create_reader_pool", "decode_json_columns",
+           "provide_shop_reader"]
 
 # BEGIN and the shop binding travel in one round trip (the simple-query protocol runs both);
 # the shop id is a UUID object the guard produced, so its text form is safe to inline.
@@ -58,15 +59,24 @@ async def create_reader_pool(dsn: str, settings: DatabaseSettings) -> asyncpg.Po
     )
 
 
+_UNAVAILABLE = (OSError, TimeoutError, asyncpg.PostgresConnectionError,
+                asyncpg.CannotConnectNowError)
+
+
+async def acquire(state: State) -> asyncpg.Connection:
+    """A connection of the asyncpg pool (``state.reader_pool``), or 503 ``database.unavailable``
+    when none comes within the pool timeout or the server cannot be reached."""
+    pool: asyncpg.Pool = state.reader_pool
+    try:
+        return await pool.acquire(timeout=state.settings.database.pool_timeout_seconds)
+    except _UNAVAILABLE as exc:
+        raise database_unavailable() from exc
+
+
 async def provide_shop_reader(state: State, shop_scope: NamedDependency[ShopScope]
                               ) -> AsyncGenerator[asyncpg.Connection, None]:
     pool: asyncpg.Pool = state.reader_pool
-    try:
-        conn = await pool.acquire(timeout=state.settings.database.pool_timeout_seconds)
-    except (OSError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError,
-            TimeoutError) as exc:
-        raise ApiError(503, "database.unavailable",
-                       "The database is unavailable. Try again shortly.") from exc
+    conn = await acquire(state)
     shop_id: UUID = shop_scope.shop_id
     clean = False
     try:

@@ -26,25 +26,20 @@ from litestar.di import NamedDependency
 
 from api.db.hooks import run_commit_hooks, run_rollback_hooks
 from api.db.raw import RawUnit, translated
-from api.errors import database_unavailable
+from api.db.reader import acquire
 from api.guard import ShopScope
 
 __all__ = ["BEGIN_WRITE_SQL", "provide_shop_writer"]
 
 # The shop id is a UUID object the guard produced, so its text form is safe to inline.
 BEGIN_WRITE_SQL = "BEGIN; SELECT set_config('app.shop_id', '{shop_id}', true)"
-_UNAVAILABLE = (OSError, TimeoutError, asyncpg.PostgresConnectionError,
-                asyncpg.CannotConnectNowError)
 
 
 async def provide_shop_writer(state: State, request: Request,
                               shop_scope: NamedDependency[ShopScope]
                               ) -> AsyncGenerator[RawUnit, None]:
     pool: asyncpg.Pool = state.reader_pool
-    try:
-        conn = await pool.acquire(timeout=state.settings.database.pool_timeout_seconds)
-    except _UNAVAILABLE as exc:
-        raise database_unavailable() from exc
+    conn = await acquire(state)
     shop_id: UUID = shop_scope.shop_id
     unit = RawUnit(conn)
     failure: BaseException | None = None

@@ -31,6 +31,11 @@ INSERT_SQL = (
 _INSERT = Sql(INSERT_SQL)
 
 
+async def record_entry(session: Any, entry: dict[str, Any]) -> None:
+    """Append an entry built by ``entry_params`` (for callers that may send it with an event)."""
+    await _INSERT.run(session, entry)
+
+
 async def record(
     session: AsyncSession,
     ctx: AuditContext,
@@ -45,8 +50,8 @@ async def record(
 
     The caller's transaction must be bound to ``shop_id`` (RLS checks it on insert).
     """
-    await _INSERT.run(session, entry_params(ctx, shop_id=shop_id, action=action,
-                                            outcome=outcome, target=target, details=details))
+    await record_entry(session, entry_params(ctx, shop_id=shop_id, action=action,
+                                             outcome=outcome, target=target, details=details))
 
 
 def entry_params(ctx: AuditContext, *, shop_id: uuid.UUID, action: str,

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.domain.audit.services import record_entry
 from api.domain.events.outbox import emit
 
 __all__ = ["Announcements", "INTEGRATION_PERMISSION", "STAFF_PERMISSION"]
@@ -35,14 +36,13 @@ class Announcements:
         """For the shop's systems (never a note: notes are not for the customer)."""
         self._events.append((type_, data, INTEGRATION_PERMISSION, None))
 
-    async def flush(self, session: AsyncSession, audit: dict[str, Any] | None = None) -> bool:
-        """Emit what was gathered; ``audit`` (entry params) rides with the last event.
-
-        ``False`` when there was no event to carry ``audit``: the caller records it itself.
-        """
+    async def flush(self, session: AsyncSession, audit: dict[str, Any] | None = None) -> None:
+        """Emit what was gathered; ``audit`` (``entry_params``) rides with the last event, or
+        is written on its own when there is none."""
         last = len(self._events) - 1
         for i, (type_, data, permission, subject) in enumerate(self._events):
             await emit(session, self.shop_id, type_, data, permission=permission,
                        subject_user_id=subject, audit=audit if i == last else None)
         self._events.clear()
-        return last >= 0
+        if last < 0 and audit is not None:
+            await record_entry(session, audit)

@@ -140,6 +140,18 @@ async def _assigned(session: AsyncSession, ann: Announcements, row: Any,
         ann.staff("conversation.dequeued", {"conversation_id": str(row.id), "reason": reason})
 
 
+async def _available(session: AsyncSession, shop_id: uuid.UUID, capacity: int, live_ttl: float,
+                     exclude: uuid.UUID | None = None) -> list[Any]:
+    """Online workspace staff under ``capacity`` (a lapsed live presence is offline), by id."""
+    return [c for c in await _CANDIDATES.all(session, shop_id=shop_id, roles=WORKSPACE_ROLES,
+                                             live_ttl=live_ttl)
+            if c.open_count < capacity and c.user_id != exclude]
+
+
+def _least_loaded(candidates: list[Any]) -> uuid.UUID:
+    return min(candidates, key=lambda c: (c.open_count, c.user_id)).user_id
+
+
 async def auto_assign(session: AsyncSession, ann: Announcements, row: Any, live_ttl: float
                       ) -> Any | None:
     """Hand a waiting conversation (locked by the caller) to an online agent under capacity."""
@@ -151,13 +163,11 @@ async def auto_assign(session: AsyncSession, ann: Announcements, row: Any, live_
     settings = await _LOCK_SETTINGS.first(session, {"shop_id": ann.shop_id})
     if settings is None or settings.assignment_mode == AssignmentMode.OFF:
         return None  # switched off meanwhile
-    candidates = [c for c in await _CANDIDATES.all(session, {
-        "shop_id": ann.shop_id, "roles": WORKSPACE_ROLES, "live_ttl": live_ttl})
-        if c.open_count < settings.agent_capacity]
+    candidates = await _available(session, ann.shop_id, settings.agent_capacity, live_ttl)
     if not candidates:
         return None
     if settings.assignment_mode == AssignmentMode.LEAST_OPEN:
-        chosen = min(candidates, key=lambda c: (c.open_count, c.user_id)).user_id
+        chosen = _least_loaded(candidates)
     else:  # round robin: the next user id after the last one served, wrapping around
         last = settings.last_assignee_id
         later = [c.user_id for c in candidates if last is None or c.user_id > last]
@@ -181,12 +191,11 @@ async def escalate(session: AsyncSession, shop_id: uuid.UUID, conversation_id: u
     """
     settings = await _SETTINGS.first(session, shop_id=shop_id)
     capacity = settings.agent_capacity if settings is not None else DEFAULT_CAPACITY
-    candidates = [c for c in await _CANDIDATES.all(
-        session, shop_id=shop_id, roles=WORKSPACE_ROLES, live_ttl=_live_ttl_seconds)
-        if c.user_id != from_assignee and c.open_count < capacity]
+    candidates = await _available(session, shop_id, capacity, _live_ttl_seconds,
+                                  exclude=from_assignee)
     if not candidates:
         return None
-    chosen = min(candidates, key=lambda c: (c.open_count, c.user_id)).user_id
+    chosen = _least_loaded(candidates)
     row = await _ESCALATE.first(session, shop_id=shop_id, id=conversation_id, user_id=chosen,
                                 from_=from_assignee, at=at)
     if row is None:

@@ -15,7 +15,6 @@ Then the automatic reply (if the shop's rules give one) and automatic assignment
 
 from __future__ import annotations
 
-import importlib.util
 import uuid
 from typing import Any
 
@@ -24,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.db.raw import Sql
 from api.domain.audit import services as audit
 from api.domain.audit.context import AuditContext
+from api.domain.auto_replies.engine import automatic_reply
 from api.domain.conversations import errors
 from api.domain.conversations.announce import Announcements
 from api.domain.conversations.assignment import auto_assign
@@ -63,7 +63,6 @@ _AFTER_CUSTOMER = Sql(
 _AFTER_AUTOMATIC = Sql("UPDATE conversations SET last_message_seq = :seq "
                         "WHERE shop_id = :shop_id AND id = :id")
 _CONTACT_SELLER = Sql("SELECT contact_seller_enabled FROM shops WHERE id = :shop_id")
-_ENGINE = "api.domain.auto_replies.engine"
 
 
 async def _answer(session: AsyncSession, shop_id: uuid.UUID, channel: Channel, cmid: str
@@ -160,11 +159,7 @@ async def receive(session: AsyncSession, shop_id: uuid.UUID, data: InboundMessag
                                    "channel_message_id": data.channel_message_id})
     # The audit entry rides with the last event: the shop-wide locks (event counter, audit
     # chain) are taken in one round trip just before commit, so they are held the least.
-    if not await ann.flush(session, audit=entry):
-        await audit.record(session, ctx, shop_id=shop_id, action="message.inbound",
-                           target=str(stored.id), details={
-                               "conversation_id": str(conversation.id), "channel": channel.value,
-                               "channel_message_id": data.channel_message_id})
+    await ann.flush(session, audit=entry)
     return InboundAnswer(message_id=stored.id, conversation_id=conversation.id,
                          customer_id=customer.customer_id, seq=stored.seq,
                          cycle=conversation.cycle, created_at=stored.created_at)
@@ -173,11 +168,6 @@ async def receive(session: AsyncSession, shop_id: uuid.UUID, data: InboundMessag
 async def _automatic_reply(session: AsyncSession, ann: Announcements, conversation: Any,
                            stored: StoredMessage, body: str) -> None:
     """Ask the shop's auto-reply rules; store their answer as an automatic message."""
-    # The auto-reply slice lands separately; until it does there is nothing to ask.
-    if importlib.util.find_spec(_ENGINE) is None:
-        return
-    from api.domain.auto_replies.engine import automatic_reply
-
     reply = await automatic_reply(session, ann.shop_id, conversation.id,
                                   conversation.customer_id, conversation.channel, body,
                                   stored.created_at)

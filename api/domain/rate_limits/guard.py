@@ -17,13 +17,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Message, Scope
 
 from api.auth.principal import IntegrationKeyPrincipal
-from api.errors import ApiError, database_unavailable
+from api.db.reader import acquire
+from api.errors import ApiError
 from api.routing import PUBLIC_KEY
 from api.settings import RateLimitSettings
 
@@ -42,15 +42,12 @@ async def rate_limit_guard(connection: ASGIConnection[Any, Any, Any, Any],
     if not isinstance(principal, IntegrationKeyPrincipal) or shop_id is None:
         return
     limits: RateLimitSettings = connection.app.state.settings.rate_limits
-    pool: asyncpg.Pool = connection.app.state.reader_pool
-    wait = connection.app.state.settings.database.pool_timeout_seconds
+    conn = await acquire(connection.app.state)
     try:
-        async with pool.acquire(timeout=wait) as conn:
-            rows = await conn.fetch(_HIT, shop_id, principal.key_id, limits.window_seconds,
-                                    limits.per_key, limits.per_shop)
-    except (OSError, TimeoutError, asyncpg.PostgresConnectionError,
-            asyncpg.CannotConnectNowError, asyncpg.ConnectionDoesNotExistError) as exc:
-        raise database_unavailable() from exc
+        rows = await conn.fetch(_HIT, shop_id, principal.key_id, limits.window_seconds,
+                                limits.per_key, limits.per_shop)
+    finally:
+        await connection.app.state.reader_pool.release(conn)
     tightest = min(rows, key=lambda r: (r["max_hits"] - r["hits"], r["bucket"] != "shop"))
     max_hits, hits = tightest["max_hits"], tightest["hits"]
     reset_seconds = tightest["reset_seconds"]

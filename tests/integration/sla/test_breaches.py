@@ -23,6 +23,15 @@ async def _events(world: World, shop_id, type_: str) -> list:  # type: ignore[no
     return await run_in_shop(world, shop_id, work)
 
 
+async def _assignee(world: World, shop_id, conversation_id):  # type: ignore[no-untyped-def]
+    async def work(session):  # type: ignore[no-untyped-def]
+        return (await session.execute(text(
+            "SELECT assignee_id FROM conversations WHERE shop_id = :s AND id = :c"),
+            {"s": shop_id, "c": conversation_id})).scalar_one()
+
+    return await run_in_shop(world, shop_id, work)
+
+
 async def test_breach_with_no_further_message_is_recorded_within_5_seconds(world: World) -> None:
     shop_id, founder = await world.shop()
     await set_policy(world, shop_id, founder, targets=[{"metric": "frt", "seconds": 2}],
@@ -98,12 +107,7 @@ async def test_breach_escalates_to_another_online_agent_and_tells_admins(world: 
     await convo.assign(busy.id, now - timedelta(minutes=4, seconds=30))
     await run_once(world.app.state.sessionmaker)
 
-    async def assignee(session):  # type: ignore[no-untyped-def]
-        return (await session.execute(text(
-            "SELECT assignee_id FROM conversations WHERE shop_id = :s AND id = :c"),
-            {"s": shop_id, "c": convo.id})).scalar_one()
-
-    assert await run_in_shop(world, shop_id, assignee) == online.id
+    assert await _assignee(world, shop_id, convo.id) == online.id
     [breach] = [r for r in await ledger_of(world, shop_id, convo.id) if r.kind == "breach"]
     assert breach.agent_id == busy.id  # the assignee at the deadline
     [escalated] = await _events(world, shop_id, "sla.escalated")
@@ -146,12 +150,7 @@ async def test_escalation_follows_presence_and_capacity_and_tells_both_members(
     await convo.assign(busy.id, now - timedelta(minutes=4, seconds=30))
     await run_once(world.app.state.sessionmaker)
 
-    async def assignee(session):  # type: ignore[no-untyped-def]
-        return (await session.execute(text(
-            "SELECT assignee_id FROM conversations WHERE shop_id = :s AND id = :c"),
-            {"s": shop_id, "c": convo.id})).scalar_one()
-
-    assert await run_in_shop(world, shop_id, assignee) == free.id
+    assert await _assignee(world, shop_id, convo.id) == free.id
     assigned = [e for e in await _events(world, shop_id, "conversation.assigned")
                 if e.data["conversation_id"] == str(convo.id) and e.data["reason"] == "escalation"]
     unassigned = [e for e in await _events(world, shop_id, "conversation.unassigned")
@@ -174,11 +173,6 @@ async def test_escalation_with_nobody_able_to_take_it_leaves_the_conversation(
     await convo.assign(busy.id, now - timedelta(minutes=4, seconds=30))
     await run_once(world.app.state.sessionmaker)
 
-    async def assignee(session):  # type: ignore[no-untyped-def]
-        return (await session.execute(text(
-            "SELECT assignee_id FROM conversations WHERE shop_id = :s AND id = :c"),
-            {"s": shop_id, "c": convo.id})).scalar_one()
-
-    assert await run_in_shop(world, shop_id, assignee) == busy.id
+    assert await _assignee(world, shop_id, convo.id) == busy.id
     [escalated] = await _events(world, shop_id, "sla.escalated")
     assert escalated.data["reassigned"] is False and escalated.data["to_assignee_id"] is None
